@@ -1,0 +1,114 @@
+//! Starting zerocam: cameras first (each with its pool and source thread), then the HTTP
+//! server on its own thread with a single-threaded executor.
+
+use crate::camera::Camera;
+use crate::config::Config;
+use crate::http::{self, ServerHealth, Shared};
+use crate::source::{start_camera, SourceError};
+use crate::system::{RunMode, SharedControl, SharedHealth};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+#[derive(Debug)]
+pub enum StartError {
+    Camera { name: String, error: SourceError },
+    Bind { addr: SocketAddr, error: std::io::Error },
+    Thread(std::io::Error),
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::Camera { name, error } => write!(f, "camera {name}: {error}"),
+            StartError::Bind { addr, error } => write!(f, "cannot listen on {addr}: {error}"),
+            StartError::Thread(error) => write!(f, "cannot start the HTTP thread: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {}
+
+/// A running zerocam. Dropping it stops the sources and the server (tests start many).
+pub struct Running {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    stop: Option<async_channel::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+pub fn start(config: &Config, mode: RunMode, control: SharedControl) -> Result<Running, StartError> {
+    let cameras: Vec<Arc<Camera>> = config
+        .cameras_or_default()
+        .iter()
+        .map(|camera| {
+            start_camera(camera, config.http.max_clients)
+                .map_err(|error| StartError::Camera { name: camera.name.clone(), error })
+        })
+        .collect::<Result<_, _>>()?;
+    let stop_cameras = |cameras: &[Arc<Camera>]| cameras.iter().for_each(|camera| camera.stop());
+    let listen = config.http.listen;
+    let listener = http::bind(listen).map_err(|error| {
+        stop_cameras(&cameras);
+        StartError::Bind { addr: listen, error }
+    })?;
+    let addr = listener.get_ref().local_addr().unwrap_or(listen);
+    let shared = Arc::new(Shared::new(cameras, config.http.clone(), mode, control));
+    let (stop_tx, stop_rx) = async_channel::bounded::<()>(1);
+    let server_shared = Arc::clone(&shared);
+    let thread = std::thread::Builder::new()
+        .name("http".into())
+        .spawn(move || {
+            let executor = smol::LocalExecutor::new();
+            let serve = http::accept_loop(server_shared, listener, &executor);
+            let stopped = async {
+                let _ = stop_rx.recv().await;
+            };
+            smol::block_on(executor.run(futures_lite::future::or(serve, stopped)));
+        })
+        .map_err(|error| {
+            stop_cameras(&shared.cameras);
+            StartError::Thread(error)
+        })?;
+    log::info!(
+        "serving http://{addr}/ ({} camera(s), {} client places)",
+        shared.cameras.len(),
+        shared.clients.capacity()
+    );
+    Ok(Running { shared, addr, stop: Some(stop_tx), thread: Some(thread) })
+}
+
+impl Running {
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    pub fn health(&self) -> SharedHealth {
+        Arc::new(ServerHealth { shared: Arc::clone(&self.shared) })
+    }
+
+    /// Blocks while the server runs (for the firmware: forever).
+    pub fn wait(mut self) {
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        for camera in &self.shared.cameras {
+            camera.stop();
+        }
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.try_send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

@@ -1,0 +1,129 @@
+use super::*;
+use std::ffi::OsString;
+
+fn args(list: &[&str]) -> Vec<OsString> {
+    list.iter().map(OsString::from).collect()
+}
+
+fn serve(list: &[&str]) -> Result<Config, ConfigError> {
+    match parse_args(args(list), None)? {
+        Command::Serve(config) => Ok(*config),
+        other => panic!("expected serve, got {other:?}"),
+    }
+}
+
+#[test]
+fn no_flags_means_one_test_pattern_camera_on_loopback() {
+    let config = serve(&[]).expect("defaults");
+    assert_eq!(config.http.listen.to_string(), "127.0.0.1:8080");
+    let cameras = config.cameras_or_default();
+    assert_eq!(cameras.len(), 1);
+    assert_eq!(cameras[0].source, SourceSpec::TestPattern);
+}
+
+#[test]
+fn flags_from_the_issue_work() {
+    let config = serve(&[
+        "--source",
+        "replay:clip.mjpeg",
+        "--fps",
+        "25",
+        "--listen",
+        "127.0.0.1:9090",
+        "--size",
+        "1280x720",
+    ])
+    .expect("flags");
+    assert_eq!(config.http.listen.port(), 9090);
+    assert_eq!(config.cameras[0].source, SourceSpec::Replay("clip.mjpeg".into()));
+    assert_eq!(config.cameras[0].fps, 25);
+    assert_eq!(config.cameras[0].size, Resolution { width: 1280, height: 720 });
+}
+
+#[test]
+fn bad_flags_say_which() {
+    for (list, needle) in [
+        (&["--fps", "0"][..], "--fps"),
+        (&["--fps", "fast"][..], "--fps"),
+        (&["--size", "big"][..], "--size"),
+        (&["--source", "nope"][..], "--source"),
+        (&["--listen", "8080"][..], "--listen"),
+        (&["--frobnicate"][..], "frobnicate"),
+    ] {
+        let err = serve(list).expect_err(needle).to_string();
+        assert!(err.contains(needle), "{err}");
+    }
+}
+
+const TWO_CAMERAS: &str = r#"
+[http]
+listen = "0.0.0.0:80"
+max_clients = 32
+
+[[camera]]
+name = "front"
+source = "testpattern"
+size = "320x240"
+fps = 10
+
+[[camera]]
+name = "back"
+source = "replay:/tmp/clip.mjpeg"
+"#;
+
+#[test]
+fn file_with_two_cameras() {
+    let config = parse_file_text(TWO_CAMERAS).expect("valid file");
+    assert_eq!(config.http.max_clients, 32);
+    assert_eq!(config.cameras.len(), 2);
+    assert_eq!(config.cameras[0].name, "front");
+    assert_eq!(config.cameras[0].fps, 10);
+    assert_eq!(config.cameras[1].fps, 25, "defaults fill missing keys");
+}
+
+#[test]
+fn flags_override_the_file() {
+    let dir = std::env::temp_dir().join(format!("zerocam-config-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("zerocam.toml");
+    std::fs::write(&path, TWO_CAMERAS).expect("write config");
+    let path_text = path.to_str().expect("utf-8 temp path");
+    let config = serve(&["--config", path_text, "--fps", "5", "--listen", "127.0.0.1:1234"]).expect("config");
+    assert_eq!(config.cameras[0].fps, 5);
+    assert_eq!(config.cameras[1].fps, 25);
+    assert_eq!(config.http.listen.port(), 1234);
+    assert_eq!(config.http.max_clients, 32);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Each bad file is refused with a message naming the line and what is wrong.
+#[test]
+fn bad_files_name_the_line_and_key() {
+    let cases = [
+        ("[http]\nlisten = \"0.0.0.0:80\"\nmax_clientz = 3\n", "line 3", "max_clientz"),
+        ("[[camera]]\nname = \"a\"\nfps = 500\n", "line 3", "out of range"),
+        ("[[camera]]\nsize = \"huge\"\n", "line 2", "WIDTHxHEIGHT"),
+        ("[[camera]]\nsource = \"webcam\"\n", "line 2", "unknown source"),
+        ("[[camera]]\nname = \"has space\"\n", "line 2", "camera name"),
+        ("[log]\nlevel = \"loud\"\n", "line 2", "log level"),
+        ("[http\n", "line 1", ""),
+        ("[[camera]]\nname = \"a\"\n[[camera]]\nname = \"a\"\n", "line 4", "used twice"),
+        ("[colour]\nmode = 1\n", "line 1", "colour"),
+    ];
+    for (text, line, needle) in cases {
+        let err = parse_file_text(text).expect_err(text).to_string();
+        assert!(err.contains(line), "{text:?} -> {err}");
+        assert!(err.contains(needle), "{text:?} -> {err}");
+    }
+}
+
+#[test]
+fn missing_config_file_is_an_error() {
+    let err = serve(&["--config", "/nonexistent/zerocam.toml"]).expect_err("missing file");
+    assert!(err.to_string().contains("/nonexistent/zerocam.toml"), "{err}");
+}
+
+#[test]
+fn cameras_subcommand() {
+    assert!(matches!(parse_args(args(&["cameras"]), None), Ok(Command::ListCameras)));
+}

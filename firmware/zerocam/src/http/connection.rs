@@ -1,0 +1,282 @@
+//! One client connection: read a request head into the fixed buffer, answer it, repeat while
+//! keep-alive allows; hand over to the stream loop for MJPEG.
+
+use super::clients::{ClientGuard, Deadline};
+use super::request::{self, Method, ParseError, Request};
+use super::response::Head;
+use super::routes::{route, CameraRef, Route};
+use super::shared::{HttpCounters, Shared};
+use super::write::write_all_vectored;
+use super::{pages, stream};
+use async_io::Async;
+use futures_lite::AsyncReadExt;
+use std::io::{self, IoSlice};
+use std::net::TcpStream;
+use std::sync::Arc;
+
+/// The request buffer. Browsers' heads are well under this; larger ones get 431.
+pub const REQUEST_BUFFER: usize = 4096;
+/// Request bodies (only the power API takes one, and ignores it) are read and dropped up
+/// to this size; larger ones get 413.
+const MAX_BODY: usize = 1024;
+
+/// What to do with the connection after a response.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Next {
+    KeepAlive,
+    Close,
+}
+
+pub async fn serve(shared: Arc<Shared>, mut socket: Async<TcpStream>, client: ClientGuard) {
+    let mut buf = [0u8; REQUEST_BUFFER];
+    let mut filled = 0;
+    let mut first_request = true;
+    loop {
+        let (wait, kind) = if first_request {
+            (shared.config.header_timeout_secs, Deadline::RequestHead)
+        } else {
+            (shared.config.idle_timeout_secs, Deadline::Idle)
+        };
+        client.set_deadline(kind, shared.now_ms() + wait as u64 * 1000);
+        let head = match read_head(&shared, &mut socket, &client, &mut buf, &mut filled).await {
+            Ok(Some(head)) => head,
+            Ok(None) => return,
+            Err(error) => {
+                HttpCounters::bump(&shared.counters.bad_requests);
+                let _ = send_error(&mut socket, &client, &shared, error.status(), error.reason(), None).await;
+                return;
+            }
+        };
+        client.clear_deadline();
+        first_request = false;
+        HttpCounters::bump(&shared.counters.requests);
+        let Some(request) = request::parse(&buf[..head], false).ok().flatten() else { return };
+        if request.content_length > MAX_BODY {
+            HttpCounters::bump(&shared.counters.bad_requests);
+            let _ = send_error(&mut socket, &client, &shared, 413, "request body too large", None).await;
+            return;
+        }
+        let next = respond(&shared, &mut socket, &client, &request).await;
+        let keep_alive = request.keep_alive;
+        let consumed = (head + request.content_length).min(filled);
+        if !matches!(next, Ok(Next::KeepAlive)) || !keep_alive {
+            return;
+        }
+        // Keep any pipelined bytes that followed; a body beyond them is skipped as it comes.
+        let unread_body = head + request.content_length - consumed;
+        buf.copy_within(consumed..filled, 0);
+        filled -= consumed;
+        if unread_body > 0 && discard(&mut socket, unread_body).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Reads until a whole head is in `buf`; returns its length, or None when the client went
+/// away (or its deadline passed, answered with 408 where still possible).
+async fn read_head(
+    shared: &Shared,
+    socket: &mut Async<TcpStream>,
+    client: &ClientGuard,
+    buf: &mut [u8; REQUEST_BUFFER],
+    filled: &mut usize,
+) -> Result<Option<usize>, ParseError> {
+    loop {
+        if let Some(request) = request::parse(&buf[..*filled], *filled == buf.len())? {
+            return Ok(Some(request.head_len));
+        }
+        let read = socket.read(&mut buf[*filled..]).await;
+        match read {
+            Ok(n) if n > 0 => {
+                if *filled == 0 && client.expired().is_none() {
+                    // The first byte of a request on a kept-alive connection: from now on
+                    // the head must arrive in the usual time.
+                    let wait = shared.config.header_timeout_secs as u64 * 1000;
+                    client.set_deadline(Deadline::RequestHead, shared.now_ms() + wait);
+                }
+                *filled += n;
+            }
+            _ => {
+                // (The housekeeper counted the timeout when it ended the connection.)
+                if client.expired() == Some(Deadline::RequestHead) {
+                    let _ = send_error(socket, client, shared, 408, "request head took too long", None).await;
+                }
+                return Ok(None);
+            }
+        }
+    }
+}
+
+async fn discard(socket: &mut Async<TcpStream>, mut count: usize) -> io::Result<()> {
+    let mut sink = [0u8; 256];
+    while count > 0 {
+        let want = count.min(sink.len());
+        let n = socket.read(&mut sink[..want]).await?;
+        if n == 0 {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        count -= n;
+    }
+    Ok(())
+}
+
+async fn respond(
+    shared: &Arc<Shared>,
+    socket: &mut Async<TcpStream>,
+    client: &ClientGuard,
+    request: &Request<'_>,
+) -> io::Result<Next> {
+    let route = route(request.path, request.query);
+    let allowed = match route {
+        Route::Power(_) => request.method == Method::Post,
+        Route::NotFound => true,
+        _ => matches!(request.method, Method::Get | Method::Head),
+    };
+    if !allowed {
+        return send_error(socket, client, shared, 405, "method not allowed", Some(route.allow())).await;
+    }
+    let head_only = request.method == Method::Head;
+    let camera_index = |camera: CameraRef<'_>| match camera {
+        CameraRef::First => (!shared.cameras.is_empty()).then_some(0),
+        CameraRef::Named(name) => shared.camera_index(name),
+    };
+    match route {
+        Route::Stream { camera } => match camera_index(camera) {
+            Some(index) => stream::serve(shared, socket, client, index, head_only).await.map(|_| Next::Close),
+            None => send_error(socket, client, shared, 404, "no such camera", None).await,
+        },
+        Route::Snapshot { camera } => match camera_index(camera) {
+            Some(index) => {
+                pages::snapshot(shared, socket, client, index, head_only, request.keep_alive).await
+            }
+            None => send_error(socket, client, shared, 404, "no such camera", None).await,
+        },
+        Route::Page { camera } => match camera_index(camera) {
+            Some(index) => {
+                let body = pages::live_page(shared, index);
+                send_body(
+                    socket,
+                    client,
+                    shared,
+                    200,
+                    "text/html; charset=utf-8",
+                    body.as_bytes(),
+                    head_only,
+                    request.keep_alive,
+                )
+                .await
+            }
+            None => send_error(socket, client, shared, 404, "no such camera", None).await,
+        },
+        Route::Status => {
+            let body = super::status::json(shared);
+            send_body(
+                socket,
+                client,
+                shared,
+                200,
+                "application/json",
+                body.as_bytes(),
+                head_only,
+                request.keep_alive,
+            )
+            .await
+        }
+        Route::Metrics => {
+            let body = super::metrics::prometheus(shared);
+            let kind = "text/plain; version=0.0.4; charset=utf-8";
+            send_body(socket, client, shared, 200, kind, body.as_bytes(), head_only, request.keep_alive).await
+        }
+        Route::Log => {
+            let body = pages::log_text();
+            send_body(
+                socket,
+                client,
+                shared,
+                200,
+                "text/plain; charset=utf-8",
+                &body,
+                head_only,
+                request.keep_alive,
+            )
+            .await
+        }
+        Route::Power(action) => pages::power(shared, socket, client, action, request).await,
+        Route::NotFound => send_error(socket, client, shared, 404, "not found", None).await,
+    }
+}
+
+/// Sends a complete response with a body (or only its head, for HEAD).
+#[allow(clippy::too_many_arguments)]
+pub async fn send_body(
+    socket: &mut Async<TcpStream>,
+    client: &ClientGuard,
+    shared: &Shared,
+    status: u16,
+    content_type: &str,
+    body: &[u8],
+    head_only: bool,
+    keep_alive: bool,
+) -> io::Result<Next> {
+    let mut head = Head::new(status);
+    head.header("Content-Type", content_type)
+        .header("Content-Length", body.len())
+        .header("Cache-Control", "no-store");
+    send(socket, client, shared, head.finish(keep_alive), if head_only { &[] } else { body }).await?;
+    Ok(if keep_alive { Next::KeepAlive } else { Next::Close })
+}
+
+/// A short plain-text error reply; the connection closes after it unless the error leaves
+/// the connection in a known state (404, 405, 503 before the first frame...).
+pub async fn send_error(
+    socket: &mut Async<TcpStream>,
+    client: &ClientGuard,
+    shared: &Shared,
+    status: u16,
+    reason: &str,
+    allow: Option<&str>,
+) -> io::Result<Next> {
+    let keep_alive = matches!(status, 401 | 404 | 405 | 503);
+    let mut body = [0u8; 160];
+    let body_len = {
+        let mut cursor = &mut body[..];
+        let before = cursor.len();
+        let _ = io::Write::write_fmt(&mut cursor, format_args!("{status} {reason}\n"));
+        before - cursor.len()
+    };
+    let mut head = Head::new(status);
+    head.header("Content-Type", "text/plain; charset=utf-8").header("Content-Length", body_len);
+    if let Some(allow) = allow {
+        head.header("Allow", allow);
+    }
+    if status == 401 {
+        head.header("WWW-Authenticate", "Bearer realm=\"zerocam\"");
+    }
+    if status == 503 {
+        head.header("Retry-After", 1);
+    }
+    send(socket, client, shared, head.finish(keep_alive), &body[..body_len]).await?;
+    Ok(if keep_alive { Next::KeepAlive } else { Next::Close })
+}
+
+/// Writes head and body under a write deadline.
+pub async fn send(
+    socket: &mut Async<TcpStream>,
+    client: &ClientGuard,
+    shared: &Shared,
+    head: &[u8],
+    body: &[u8],
+) -> io::Result<()> {
+    let stall_ms = shared.config.stall_timeout_secs as u64 * 1000;
+    client.set_deadline(Deadline::Write, shared.now_ms() + stall_ms);
+    let mut parts = [IoSlice::new(head), IoSlice::new(body)];
+    let result = write_all_vectored(socket, &mut parts, || {
+        client.set_deadline(Deadline::Write, shared.now_ms() + stall_ms);
+    })
+    .await;
+    client.clear_deadline();
+    if result.is_ok() {
+        client.count_sent(0, (head.len() + body.len()) as u64);
+    }
+    result
+}

@@ -1,0 +1,20 @@
+//! zerocam's own HTTP/1.1 responder on smol: a fixed client table, one task per connection,
+//! one housekeeper enforcing deadlines. See docs/ARCHITECTURE.md.
+
+pub mod clients;
+mod connection;
+mod housekeeping;
+mod metrics;
+mod pages;
+pub mod request;
+pub mod response;
+pub mod routes;
+mod server;
+mod shared;
+pub mod status;
+mod stream;
+mod write;
+
+pub use server::{accept_loop, bind, ServerHealth};
+pub use shared::{HttpCounters, Shared};
+pub use stream::BOUNDARY;

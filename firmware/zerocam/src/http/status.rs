@@ -1,0 +1,116 @@
+//! GET /status: what the camera is doing, as JSON.
+
+use super::shared::Shared;
+use std::fmt::Write;
+use std::sync::atomic::Ordering;
+
+pub fn json(shared: &Shared) -> String {
+    let now_ms = shared.now_ms();
+    let counters = &shared.counters;
+    let mut out = String::with_capacity(1024);
+    let _ = write!(
+        out,
+        "{{\"version\":\"{}\",\"mode\":\"{}\",\"uptime_s\":{},\"cameras\":[",
+        env!("CARGO_PKG_VERSION"),
+        shared.mode.name(),
+        now_ms / 1000
+    );
+    for (index, camera) in shared.cameras.iter().enumerate() {
+        let pool = &camera.pool;
+        let c = pool.counters();
+        let usage = pool.usage();
+        let fault = camera.fault();
+        let _ = write!(
+            out,
+            "{}{{\"name\":{},\"source\":{},\"resolution\":\"{}\",\"fps_target\":{},\"fps_in\":{},\"fps_out\":{},\
+             \"frames_published\":{},\"bytes_published\":{},\"fault\":{},\
+             \"dropped\":{{\"no_free_slot\":{},\"too_large\":{},\"corrupt\":{}}},\
+             \"pool\":{{\"slots\":{},\"slot_bytes\":{},\"leased\":{},\"writing\":{},\"leases\":{}}}}}",
+            if index > 0 { "," } else { "" },
+            quoted(camera.name()),
+            quoted(&camera.config.source.to_string()),
+            camera.resolution(),
+            camera.config.fps,
+            hundredths(camera.fps_in_x100.load(Ordering::Relaxed)),
+            hundredths(camera.fps_out_x100.load(Ordering::Relaxed)),
+            c.published.load(Ordering::Relaxed),
+            c.published_bytes.load(Ordering::Relaxed),
+            fault.as_deref().map_or_else(|| "null".to_string(), quoted),
+            c.dropped_no_slot.load(Ordering::Relaxed),
+            c.dropped_too_large.load(Ordering::Relaxed),
+            c.dropped_corrupt.load(Ordering::Relaxed),
+            usage.slots,
+            usage.slot_bytes,
+            usage.leased,
+            usage.writing,
+            usage.leases,
+        );
+    }
+    let clients = shared.clients.views();
+    let _ = write!(
+        out,
+        "],\"http\":{{\"listen\":\"{}\",\"max_clients\":{},\"clients_active\":{},\"accepted\":{},\"requests\":{},\
+         \"rejected_full\":{},\"bad_requests\":{},\"timeouts\":{}}},\"clients\":[",
+        shared.config.listen,
+        shared.clients.capacity(),
+        clients.len(),
+        counters.accepted.load(Ordering::Relaxed),
+        counters.requests.load(Ordering::Relaxed),
+        counters.rejected_full.load(Ordering::Relaxed),
+        counters.bad_requests.load(Ordering::Relaxed),
+        counters.timeouts.load(Ordering::Relaxed),
+    );
+    for (index, client) in clients.iter().enumerate() {
+        let camera = client.camera.and_then(|i| shared.cameras.get(i)).map(|c| quoted(c.name()));
+        let _ = write!(
+            out,
+            "{}{{\"id\":{},\"peer\":{},\"camera\":{},\"connected_s\":{},\"frames\":{},\"bytes\":{},\"fps\":{}}}",
+            if index > 0 { "," } else { "" },
+            client.id,
+            client.peer.map_or_else(|| "null".to_string(), |peer| quoted(&peer.to_string())),
+            camera.unwrap_or_else(|| "null".to_string()),
+            now_ms.saturating_sub(client.connected_ms) / 1000,
+            client.frames,
+            client.bytes,
+            hundredths(client.fps_x100),
+        );
+    }
+    out.push_str("]}\n");
+    out
+}
+
+/// 2512 -> "25.12".
+fn hundredths(value: u32) -> String {
+    format!("{}.{:02}", value / 100, value % 100)
+}
+
+/// A JSON string literal.
+pub fn quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn strings_are_escaped() {
+        assert_eq!(super::quoted("a\"b\\c\n\u{1}"), "\"a\\\"b\\\\c\\n\\u0001\"");
+        assert_eq!(super::hundredths(2512), "25.12");
+        assert_eq!(super::hundredths(5), "0.05");
+    }
+}

@@ -1,0 +1,85 @@
+//! Frame sources. Each runs on its own thread and pushes frames into its camera's pool
+//! through a [`FrameOutput`](crate::camera::FrameOutput): borrow a free slot, write one JPEG
+//! into it, publish. Push-style cameras (V4L2, libcamera) fit the same shape.
+
+pub mod jpeg_stream;
+mod pacing;
+mod replay;
+mod testpattern;
+
+pub use pacing::Pacer;
+pub use replay::{jpeg_size, Replay};
+
+use crate::camera::Camera;
+use crate::config::{CameraConfig, SourceSpec};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// A source that cannot start; the program refuses to start with it.
+#[derive(Debug)]
+pub enum SourceError {
+    Replay {
+        path: PathBuf,
+        what: String,
+    },
+    /// The source kind is not built into this binary.
+    Unsupported {
+        spec: String,
+        why: &'static str,
+    },
+    Thread(std::io::Error),
+}
+
+impl std::fmt::Display for SourceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SourceError::Replay { path, what } => write!(f, "replay file {}: {what}", path.display()),
+            SourceError::Unsupported { spec, why } => write!(f, "source {spec}: {why}"),
+            SourceError::Thread(err) => write!(f, "cannot start the source thread: {err}"),
+        }
+    }
+}
+
+impl std::error::Error for SourceError {}
+
+/// Slots are never smaller than this, whatever a source estimates.
+const MIN_SLOT_BYTES: usize = 16 * 1024;
+
+/// Builds the camera's source, allocates its pool and starts the source thread.
+pub fn start_camera(config: &CameraConfig, subscribers: usize) -> Result<Arc<Camera>, SourceError> {
+    let configured_slot = config.slot_kib.map(|kib| kib * 1024);
+    let thread_name = format!("cam-{}", config.name);
+    let spawn = |body: Box<dyn FnOnce() + Send>| {
+        std::thread::Builder::new()
+            .name(thread_name.clone())
+            .spawn(body)
+            .map(drop)
+            .map_err(SourceError::Thread)
+    };
+    match &config.source {
+        SourceSpec::Replay(path) => {
+            let replay = Replay::open(path, config)?;
+            let slot_bytes = configured_slot.unwrap_or(replay.largest_frame()).max(MIN_SLOT_BYTES);
+            let (camera, output) = Camera::new(config.clone(), slot_bytes, subscribers);
+            spawn(Box::new(move || replay.run(output)))?;
+            Ok(camera)
+        }
+        SourceSpec::TestPattern => {
+            let pattern = testpattern::TestPattern::new(config);
+            let slot_bytes = configured_slot.unwrap_or(pattern.frame_bound()).max(MIN_SLOT_BYTES);
+            let (camera, output) = Camera::new(config.clone(), slot_bytes, subscribers);
+            spawn(Box::new(move || pattern.run(output)))?;
+            Ok(camera)
+        }
+        SourceSpec::V4l2(_) | SourceSpec::Libcamera(_) => Err(SourceError::Unsupported {
+            spec: config.source.to_string(),
+            why: "this camera kind is not available in this build",
+        }),
+    }
+}
+
+/// A generous bound for one encoded frame of `width`×`height`: JPEG at high quality rarely
+/// exceeds 1.5 bytes per pixel for camera pictures; a frame beyond it is dropped and counted.
+pub fn encoded_frame_bound(width: u32, height: u32) -> usize {
+    (width as usize * height as usize * 3 / 2).max(MIN_SLOT_BYTES)
+}

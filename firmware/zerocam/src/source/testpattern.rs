@@ -1,0 +1,48 @@
+//! Generated frames: moving picture, frame counter and clock, encoded to JPEG. The default
+//! source when no camera is configured, so zerocam always shows something.
+
+use super::pacing::Pacer;
+use crate::camera::{unix_now_us, FrameOutput};
+use crate::config::{CameraConfig, Resolution};
+use crate::jpeg::JpegEncoder;
+use crate::pool::Dropped;
+use crate::render::TestCard;
+
+pub struct TestPattern {
+    size: Resolution,
+    fps: usize,
+    card: TestCard,
+    encoder: JpegEncoder,
+}
+
+impl TestPattern {
+    pub fn new(config: &CameraConfig) -> TestPattern {
+        TestPattern {
+            size: config.size,
+            fps: config.fps,
+            card: TestCard::new(config.size.width, config.size.height),
+            encoder: JpegEncoder::new(config.quality.clamp(1, 100) as u8),
+        }
+    }
+
+    pub fn frame_bound(&self) -> usize {
+        super::encoded_frame_bound(self.size.width, self.size.height)
+    }
+
+    pub fn run(mut self, mut output: FrameOutput) {
+        log::info!("test pattern {} at {} fps", self.size, self.fps);
+        let mut pacer = Pacer::new(self.fps);
+        let mut frame_number = 0u64;
+        while !output.camera().stopping() {
+            frame_number += 1;
+            let captured = unix_now_us();
+            self.card.draw(frame_number, captured);
+            let (card, encoder) = (&self.card, &self.encoder);
+            // A frame that does not fit its slot is dropped and counted by the pool.
+            let _ = output.publish_jpeg(captured, |slot| {
+                encoder.encode_yuv420(card.image(), slot).map_err(|_| Dropped::TooLarge)
+            });
+            pacer.wait();
+        }
+    }
+}
