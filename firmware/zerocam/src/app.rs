@@ -2,7 +2,7 @@
 //! server on its own thread with a single-threaded executor.
 
 use crate::camera::Camera;
-use crate::config::Config;
+use crate::config::{Config, HttpConfig};
 use crate::http::{self, ServerHealth, Shared};
 use crate::source::{start_camera, SourceError};
 use crate::system::{RunMode, SharedControl, SharedHealth};
@@ -46,14 +46,24 @@ pub fn start(config: &Config, mode: RunMode, control: SharedControl) -> Result<R
                 .map_err(|error| StartError::Camera { name: camera.name.clone(), error })
         })
         .collect::<Result<_, _>>()?;
+    serve_cameras(cameras, &config.http, mode, control)
+}
+
+/// Serves cameras that are already running (tests drive a camera's pool by hand this way).
+pub fn serve_cameras(
+    cameras: Vec<Arc<Camera>>,
+    http_config: &HttpConfig,
+    mode: RunMode,
+    control: SharedControl,
+) -> Result<Running, StartError> {
     let stop_cameras = |cameras: &[Arc<Camera>]| cameras.iter().for_each(|camera| camera.stop());
-    let listen = config.http.listen;
+    let listen = http_config.listen;
     let listener = http::bind(listen).map_err(|error| {
         stop_cameras(&cameras);
         StartError::Bind { addr: listen, error }
     })?;
     let addr = listener.get_ref().local_addr().unwrap_or(listen);
-    let shared = Arc::new(Shared::new(cameras, config.http.clone(), mode, control));
+    let shared = Arc::new(Shared::new(cameras, http_config.clone(), mode, control));
     let (stop_tx, stop_rx) = async_channel::bounded::<()>(1);
     let server_shared = Arc::clone(&shared);
     let thread = std::thread::Builder::new()

@@ -58,6 +58,10 @@ pub struct HttpConfig {
     /// Idle keep-alive connections are closed after this long.
     #[serde(deserialize_with = "file::within::<1, 3600, _>")]
     pub idle_timeout_secs: usize,
+    /// Kernel send buffer per client, in KiB. Small on purpose: bytes queued in the kernel
+    /// are frames a slow client receives late, and memory the Pi Zero does not have.
+    #[serde(deserialize_with = "file::within::<8, 8192, _>")]
+    pub send_buffer_kib: usize,
     /// Enables POST /api/poweroff and /api/reboot with `Authorization: Bearer <token>`.
     pub admin_token: Option<String>,
 }
@@ -70,6 +74,7 @@ impl Default for HttpConfig {
             header_timeout_secs: 10,
             stall_timeout_secs: 10,
             idle_timeout_secs: 30,
+            send_buffer_kib: 128,
             admin_token: None,
         }
     }

@@ -37,6 +37,8 @@ pub async fn accept_loop(
         HttpCounters::bump(&shared.counters.accepted);
         // Frames go out as soon as they are written; nothing to gain from Nagle here.
         let _ = socket.get_ref().set_nodelay(true);
+        let _ =
+            rustix::net::sockopt::set_socket_send_buffer_size(&socket, shared.config.send_buffer_kib * 1024);
         match shared.clients.acquire(&socket, peer, shared.now_ms()) {
             Some(client) => executor.spawn(connection::serve(Arc::clone(&shared), socket, client)).detach(),
             None => {
