@@ -3,4 +3,13 @@
 //! Data flows one way: a frame source fills slots of a fixed [`pool`], the [`http`]
 //! responder fans the newest frame out to every client. See docs/ARCHITECTURE.md.
 
+pub mod app;
+pub mod camera;
+pub mod config;
+pub mod http;
+pub mod jpeg;
+pub mod logging;
 pub mod pool;
+pub mod render;
+pub mod source;
+pub mod system;

@@ -14,19 +14,13 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 
 /// Everything zerocam needs to start.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub http: HttpConfig,
     pub log: LogConfig,
     #[serde(rename = "camera")]
     pub cameras: Vec<CameraConfig>,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config { http: HttpConfig::default(), log: LogConfig::default(), cameras: Vec::new() }
-    }
 }
 
 impl Config {
