@@ -57,13 +57,13 @@ pub fn serve_cameras(
     control: SharedControl,
 ) -> Result<Running, StartError> {
     let stop_cameras = |cameras: &[Arc<Camera>]| cameras.iter().for_each(|camera| camera.stop());
-    let listen = http_config.listen;
+    let listen = http_config.listen_addr(mode);
     let listener = http::bind(listen).map_err(|error| {
         stop_cameras(&cameras);
         StartError::Bind { addr: listen, error }
     })?;
     let addr = listener.get_ref().local_addr().unwrap_or(listen);
-    let shared = Arc::new(Shared::new(cameras, http_config.clone(), mode, control));
+    let shared = Arc::new(Shared::new(cameras, http_config.clone(), addr, mode, control));
     let (stop_tx, stop_rx) = async_channel::bounded::<()>(1);
     let server_shared = Arc::clone(&shared);
     let thread = std::thread::Builder::new()

@@ -4,17 +4,15 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use zerocam::config::{self, Command, Config};
-use zerocam::system::{ExitProcess, RunMode, SharedControl};
-use zerocam::{app, logging};
-
-/// Where the board keeps its user-editable config (the FAT boot partition).
-const BOARD_CONFIG: &str = "/boot/zerocam.toml";
+use zerocam::system::{ExitProcess, LateControl, PowerAction, RunMode, SystemControl};
+use zerocam::{app, logging, pid1};
 
 fn main() -> ExitCode {
+    if pid1::is_init() {
+        run_as_init()
+    }
     logging::init(log::LevelFilter::Info);
-    let mode = RunMode::Process;
-    let default_config = (mode == RunMode::Pid1).then(|| PathBuf::from(BOARD_CONFIG));
-    let command = match config::parse_args(std::env::args_os().skip(1), default_config) {
+    let command = match config::parse_args(std::env::args_os().skip(1), None) {
         Ok(command) => command,
         Err(err) => {
             eprintln!("zerocam: {err}");
@@ -34,20 +32,58 @@ fn main() -> ExitCode {
             eprintln!("zerocam: camera listing needs V4L2 support, which this build does not have");
             ExitCode::FAILURE
         }
-        Command::Serve(config) => serve(&config, mode, Arc::new(ExitProcess)),
+        Command::Serve(config) => {
+            log::set_max_level(config.log.level);
+            match app::start(&config, RunMode::Process, Arc::new(ExitProcess)) {
+                Ok(running) => {
+                    running.wait();
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    log::error!("{err}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
     }
 }
 
-fn serve(config: &Config, mode: RunMode, control: SharedControl) -> ExitCode {
-    log::set_max_level(config.log.level);
-    match app::start(config, mode, control) {
-        Ok(running) => {
-            running.wait();
-            ExitCode::SUCCESS
-        }
+/// Process 1 never returns: a bad config or a camera that cannot start falls back to the
+/// built-in test pattern (the reason is in the log at /log), so the board always answers.
+fn run_as_init() -> ! {
+    let boot = pid1::early_boot();
+    let config_path = boot.boot_mounted.then(|| PathBuf::from(pid1::CONFIG_PATH));
+    let config = match config::parse_args(std::env::args_os().skip(1), config_path) {
+        Ok(Command::Serve(config)) => *config,
+        Ok(_) => Config::default(),
         Err(err) => {
-            log::error!("{err}");
-            ExitCode::FAILURE
+            log::error!("{err}; starting with the default settings");
+            Config::default()
         }
+    };
+    log::set_max_level(config.log.level);
+    let control = Arc::new(LateControl::default());
+    // The configured cameras; else the test pattern on the configured HTTP settings; else
+    // everything default (for example when the configured address cannot be bound).
+    let attempts =
+        [config.clone(), Config { http: config.http.clone(), ..Config::default() }, Config::default()];
+    let running = loop {
+        let started = attempts.iter().find_map(|attempt| {
+            app::start(attempt, RunMode::Pid1, control.clone())
+                .inspect_err(|err| log::error!("{err}; trying simpler settings"))
+                .ok()
+        });
+        if let Some(running) = started {
+            break running;
+        }
+        std::thread::sleep(std::time::Duration::from_secs(2));
+    };
+    control.set(pid1::start_services(&config.system, &config.network, running.health()));
+    running.wait();
+    // The HTTP thread never ends on its own; if it does, the board must not hang silently.
+    log::error!("the HTTP server stopped; rebooting");
+    let _ = pid1::Pid1Control.request(PowerAction::Reboot);
+    loop {
+        std::thread::sleep(std::time::Duration::from_secs(3600));
     }
 }

@@ -68,4 +68,27 @@ impl SystemControl for ExitProcess {
 }
 
 pub type SharedControl = Arc<dyn SystemControl>;
+
+/// A control decided after the HTTP server has started (as PID 1 the system services that
+/// provide it start once streaming runs, so that the watchdog can watch streaming).
+#[derive(Default)]
+pub struct LateControl {
+    inner: std::sync::OnceLock<SharedControl>,
+}
+
+impl LateControl {
+    /// Sets the control once; later calls are ignored.
+    pub fn set(&self, control: SharedControl) {
+        let _ = self.inner.set(control);
+    }
+}
+
+impl SystemControl for LateControl {
+    fn request(&self, action: PowerAction) -> Result<(), String> {
+        match self.inner.get() {
+            Some(control) => control.request(action),
+            None => Err("the system is still starting; try again in a moment".into()),
+        }
+    }
+}
 pub type SharedHealth = Arc<dyn HealthProbe>;

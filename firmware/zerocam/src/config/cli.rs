@@ -144,7 +144,7 @@ impl Override {
         }
         let first = config.cameras.first_mut();
         match (self, first) {
-            (Override::Listen(addr), _) => config.http.listen = addr,
+            (Override::Listen(addr), _) => config.http.listen = Some(addr),
             (Override::MaxClients(max), _) => config.http.max_clients = max,
             (Override::LogLevel(level), _) => config.log.level = level,
             (Override::Source(spec), Some(camera)) => camera.source = spec,

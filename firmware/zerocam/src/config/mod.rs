@@ -10,6 +10,7 @@ pub use cli::{parse_args, Command, HELP};
 pub use file::{parse_file_text, read_file, ConfigError};
 pub use values::{Resolution, SourceSpec};
 
+use crate::system::RunMode;
 use serde::Deserialize;
 use std::net::SocketAddr;
 
@@ -21,6 +22,10 @@ pub struct Config {
     pub log: LogConfig,
     #[serde(rename = "camera")]
     pub cameras: Vec<CameraConfig>,
+    /// The board's system settings (hostname, watchdog, helpers); used only as PID 1.
+    pub system: crate::pid1::SystemConfig,
+    /// The board's network (DHCP, static fallback); used only as PID 1.
+    pub network: crate::pid1::NetworkConfig,
 }
 
 impl Config {
@@ -38,8 +43,10 @@ impl Config {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct HttpConfig {
-    #[serde(deserialize_with = "values::from_text")]
-    pub listen: SocketAddr,
+    /// Where to serve HTTP; by default 127.0.0.1:8080 on a PC and 0.0.0.0:80 on the board
+    /// (see [`HttpConfig::listen_addr`]).
+    #[serde(deserialize_with = "values::some_from_text")]
+    pub listen: Option<SocketAddr>,
     /// Size of the fixed client table; one more connection gets 503.
     #[serde(deserialize_with = "file::within::<1, 4096, _>")]
     pub max_clients: usize,
@@ -63,7 +70,7 @@ pub struct HttpConfig {
 impl Default for HttpConfig {
     fn default() -> Self {
         HttpConfig {
-            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            listen: None,
             max_clients: 600,
             header_timeout_secs: 10,
             stall_timeout_secs: 10,
@@ -71,6 +78,17 @@ impl Default for HttpConfig {
             send_buffer_kib: 128,
             admin_token: None,
         }
+    }
+}
+
+impl HttpConfig {
+    /// The configured address, or the default for how zerocam runs: only this machine on a
+    /// PC (nothing is exposed by accident), the whole network on the board.
+    pub fn listen_addr(&self, mode: RunMode) -> SocketAddr {
+        self.listen.unwrap_or(match mode {
+            RunMode::Process => SocketAddr::from(([127, 0, 0, 1], 8080)),
+            RunMode::Pid1 => SocketAddr::from(([0, 0, 0, 0], 80)),
+        })
     }
 }
 

@@ -1,4 +1,5 @@
 use super::*;
+use crate::system::RunMode;
 use std::ffi::OsString;
 
 fn args(list: &[&str]) -> Vec<OsString> {
@@ -15,7 +16,9 @@ fn serve(list: &[&str]) -> Result<Config, ConfigError> {
 #[test]
 fn no_flags_means_one_test_pattern_camera_on_loopback() {
     let config = serve(&[]).expect("defaults");
-    assert_eq!(config.http.listen.to_string(), "127.0.0.1:8080");
+    assert_eq!(config.http.listen, None);
+    assert_eq!(config.http.listen_addr(RunMode::Process).to_string(), "127.0.0.1:8080");
+    assert_eq!(config.http.listen_addr(RunMode::Pid1).to_string(), "0.0.0.0:80");
     let cameras = config.cameras_or_default();
     assert_eq!(cameras.len(), 1);
     assert_eq!(cameras[0].source, SourceSpec::TestPattern);
@@ -34,7 +37,7 @@ fn flags_from_the_issue_work() {
         "1280x720",
     ])
     .expect("flags");
-    assert_eq!(config.http.listen.port(), 9090);
+    assert_eq!(config.http.listen.map(|addr| addr.port()), Some(9090));
     assert_eq!(config.cameras[0].source, SourceSpec::Replay("clip.mjpeg".into()));
     assert_eq!(config.cameras[0].fps, 25);
     assert_eq!(config.cameras[0].size, Resolution { width: 1280, height: 720 });
@@ -91,7 +94,7 @@ fn flags_override_the_file() {
     let config = serve(&["--config", path_text, "--fps", "5", "--listen", "127.0.0.1:1234"]).expect("config");
     assert_eq!(config.cameras[0].fps, 5);
     assert_eq!(config.cameras[1].fps, 25);
-    assert_eq!(config.http.listen.port(), 1234);
+    assert_eq!(config.http.listen.map(|addr| addr.port()), Some(1234));
     assert_eq!(config.http.max_clients, 32);
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -107,6 +107,15 @@ where
     text.parse().map_err(|err| D::Error::custom(format!("{text:?}: {err}")))
 }
 
+pub(crate) fn some_from_text<'de, D, T>(de: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: FromStr,
+    T::Err: fmt::Display,
+{
+    from_text(de).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

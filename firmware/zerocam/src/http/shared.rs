@@ -4,6 +4,7 @@ use super::clients::ClientTable;
 use crate::camera::Camera;
 use crate::config::HttpConfig;
 use crate::system::{RunMode, SharedControl};
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -30,6 +31,8 @@ pub struct Shared {
     pub cameras: Vec<Arc<Camera>>,
     pub clients: Arc<ClientTable>,
     pub config: HttpConfig,
+    /// The address actually listened on.
+    pub local_addr: SocketAddr,
     pub counters: HttpCounters,
     pub mode: RunMode,
     pub control: SharedControl,
@@ -42,6 +45,7 @@ impl Shared {
     pub fn new(
         cameras: Vec<Arc<Camera>>,
         config: HttpConfig,
+        local_addr: SocketAddr,
         mode: RunMode,
         control: SharedControl,
     ) -> Shared {
@@ -49,6 +53,7 @@ impl Shared {
             cameras,
             clients: Arc::new(ClientTable::new(config.max_clients)),
             config,
+            local_addr,
             counters: HttpCounters::default(),
             mode,
             control,

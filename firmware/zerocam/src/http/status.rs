@@ -51,7 +51,7 @@ pub fn json(shared: &Shared) -> String {
         out,
         "],\"http\":{{\"listen\":\"{}\",\"max_clients\":{},\"clients_active\":{},\"accepted\":{},\"requests\":{},\
          \"rejected_full\":{},\"bad_requests\":{},\"timeouts\":{}}},\"clients\":[",
-        shared.config.listen,
+        shared.local_addr,
         shared.clients.capacity(),
         clients.len(),
         counters.accepted.load(Ordering::Relaxed),

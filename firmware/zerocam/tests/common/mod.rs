@@ -28,7 +28,7 @@ pub fn vga_clip() -> PathBuf {
 }
 
 pub fn http_config() -> HttpConfig {
-    HttpConfig { listen: "127.0.0.1:0".parse().expect("addr"), ..HttpConfig::default() }
+    HttpConfig { listen: Some("127.0.0.1:0".parse().expect("addr")), ..HttpConfig::default() }
 }
 
 /// A server replaying the VGA clip.

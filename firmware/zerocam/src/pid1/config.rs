@@ -1,0 +1,157 @@
+//! The `[system]` and `[network]` tables of zerocam.toml (on the board: /boot/zerocam.toml).
+//! The lead's loader deserializes them with these structs; every key has a default so an
+//! empty file boots.
+
+use serde::Deserialize;
+use std::net::Ipv4Addr;
+
+/// `[system]`: what the board does as PID 1.
+#[derive(Deserialize, Debug, Clone, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SystemConfig {
+    /// Set with sethostname(2) and sent in DHCP requests (routers show it in their lease list).
+    pub hostname: String,
+    /// Feed /dev/watchdog while the stream pipeline is healthy, so a hang reboots the board.
+    pub watchdog: bool,
+    /// Hardware timeout; the bcm2835 watchdog cannot count beyond 15 s.
+    pub watchdog_timeout_secs: u32,
+    /// Kernel modules to load after start-up, by name (e.g. "vivid", "brcmfmac"); they must
+    /// be in the initramfs. The ones the board always needs are loaded before this.
+    pub modules: Vec<String>,
+    /// Helper programs to start and restart when they exit (e.g. a Wi-Fi supplicant kept on
+    /// the data partition).
+    #[serde(rename = "helper")]
+    pub helpers: Vec<HelperConfig>,
+}
+
+impl Default for SystemConfig {
+    fn default() -> Self {
+        SystemConfig {
+            hostname: "zerocam".into(),
+            watchdog: true,
+            watchdog_timeout_secs: 15,
+            modules: Vec::new(),
+            helpers: Vec::new(),
+        }
+    }
+}
+
+/// `[[system.helper]]`: one supervised program.
+#[derive(Deserialize, Debug, Clone, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HelperConfig {
+    /// Shown in logs.
+    pub name: String,
+    /// Absolute path of the program (the initramfs has no PATH search worth the name).
+    pub path: String,
+    #[serde(default)]
+    pub args: Vec<String>,
+}
+
+/// `[network]`: how the board gets an address.
+#[derive(Deserialize, Debug, Clone, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct NetworkConfig {
+    /// Interface name, or "auto": the first of eth0, usb0, wlan0 to appear.
+    pub interface: String,
+    /// How long to wait for the interface to appear (USB adapters enumerate late).
+    pub interface_wait_secs: u32,
+    /// Ask a DHCP server for an address first.
+    pub dhcp: bool,
+    /// Give up on DHCP after this long and use the static address (if one is set).
+    pub dhcp_timeout_secs: u32,
+    /// Static address: used when `dhcp` is off, or as the fallback when DHCP gets no answer.
+    pub address: Option<Ipv4Addr>,
+    /// Prefix length of the static address.
+    pub prefix: u8,
+    pub gateway: Option<Ipv4Addr>,
+    /// Name servers written to /etc/resolv.conf (zerocam itself resolves no names).
+    pub dns: Vec<Ipv4Addr>,
+}
+
+impl Default for NetworkConfig {
+    fn default() -> Self {
+        NetworkConfig {
+            interface: "auto".into(),
+            interface_wait_secs: 10,
+            dhcp: true,
+            dhcp_timeout_secs: 10,
+            address: None,
+            prefix: 24,
+            gateway: None,
+            dns: Vec::new(),
+        }
+    }
+}
+
+impl NetworkConfig {
+    /// The static address and prefix, if configured and sane.
+    pub fn static_address(&self) -> Option<(Ipv4Addr, u8)> {
+        self.address.filter(|_| (1..=32).contains(&self.prefix)).map(|address| (address, self.prefix))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Deserialize, Default)]
+    #[serde(default)]
+    struct File {
+        system: SystemConfig,
+        network: NetworkConfig,
+    }
+
+    #[test]
+    fn empty_file_gives_defaults() {
+        let file: File = toml::from_str("").expect("empty file parses");
+        assert_eq!(file.system, SystemConfig::default());
+        assert_eq!(file.network, NetworkConfig::default());
+        assert_eq!(file.system.hostname, "zerocam");
+        assert!(file.network.dhcp);
+        assert_eq!(file.network.static_address(), None);
+    }
+
+    #[test]
+    fn full_tables_parse() {
+        let text = r#"
+            [system]
+            hostname = "garden"
+            watchdog = false
+            modules = ["vivid"]
+            [[system.helper]]
+            name = "wifi"
+            path = "/data/bin/wpa_supplicant"
+            args = ["-i", "wlan0"]
+
+            [network]
+            interface = "eth0"
+            dhcp = true
+            address = "10.0.2.15"
+            prefix = 24
+            gateway = "10.0.2.2"
+            dns = ["10.0.2.3"]
+        "#;
+        let file: File = toml::from_str(text).expect("parses");
+        assert_eq!(file.system.hostname, "garden");
+        assert!(!file.system.watchdog);
+        assert_eq!(file.system.helpers[0].args, ["-i", "wlan0"]);
+        assert_eq!(file.network.static_address(), Some((Ipv4Addr::new(10, 0, 2, 15), 24)));
+        assert_eq!(file.network.gateway, Some(Ipv4Addr::new(10, 0, 2, 2)));
+        assert_eq!(file.network.dns, [Ipv4Addr::new(10, 0, 2, 3)]);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_addresses_are_errors() {
+        assert!(toml::from_str::<File>("[network]\nadress = \"10.0.0.1\"").is_err());
+        assert!(toml::from_str::<File>("[network]\naddress = \"10.0.0.300\"").is_err());
+        assert!(toml::from_str::<File>("[system]\nwatchdog = \"yes\"").is_err());
+    }
+
+    #[test]
+    fn bad_prefix_disables_the_static_address() {
+        let network =
+            NetworkConfig { address: Some(Ipv4Addr::new(192, 168, 1, 9)), prefix: 33, ..Default::default() };
+        assert_eq!(network.static_address(), None);
+    }
+}

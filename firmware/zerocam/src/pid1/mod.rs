@@ -1,0 +1,133 @@
+//! zerocam as the init process (PID 1) of the Pi Zero: brings the system up, keeps it up,
+//! and takes it down cleanly. Separate from streaming: main.rs calls [`early_boot`] before
+//! reading the config and [`start_services`] after, and hands the returned control to the
+//! HTTP server for authenticated power actions.
+//!
+//! Each duty lives in its own file. Order matters in [`early_boot`]: signals are blocked
+//! before any thread exists, so every later thread inherits the mask.
+
+pub mod config;
+mod console;
+mod error;
+mod hostname;
+pub mod modules;
+pub mod mounts;
+mod network;
+mod panic_hook;
+mod reaper;
+mod shutdown;
+mod signals;
+mod supervisor;
+mod watchdog;
+
+pub use config::{NetworkConfig, SystemConfig};
+pub use error::Pid1Error;
+pub use shutdown::Pid1Control;
+
+use crate::system::{SharedControl, SharedHealth};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Where the user-editable config lives on the board (the FAT boot partition).
+pub const CONFIG_PATH: &str = "/boot/zerocam.toml";
+
+/// True when this process is the system's init.
+pub fn is_init() -> bool {
+    rustix::process::getpid().is_init()
+}
+
+/// What happened during [`early_boot`], for the log and /status.
+#[derive(Debug, Default, Clone)]
+pub struct BootInfo {
+    /// /boot (FAT, read-only) is mounted: the config can be read from [`CONFIG_PATH`].
+    pub boot_mounted: bool,
+    /// /data (ext4) is mounted: state can be kept across reboots.
+    pub data_mounted: bool,
+    pub modules_loaded: Vec<String>,
+    /// Every step that failed, as "what: why". The system still runs.
+    pub failures: Vec<String>,
+    /// Time since the kernel started, when early_boot finished.
+    pub uptime_at_ready: Duration,
+}
+
+/// Before the config is read: virtual filesystems, kernel-log logging, signals and reaping,
+/// modules, then the SD card's partitions. Never fails: what fails is logged and listed.
+pub fn early_boot() -> BootInfo {
+    let mut info = BootInfo::default();
+    if !is_init() {
+        log::warn!("pid1::early_boot called but zerocam is not PID 1: doing nothing");
+        return info;
+    }
+    let note = |result: Result<(), Pid1Error>, info: &mut BootInfo| {
+        if let Err(err) = result {
+            log::error!("{err}");
+            info.failures.push(err.to_string());
+        }
+    };
+    // Signals first: no other thread may exist yet, and a SIGTERM or child exit arriving
+    // during boot must be queued, not lost.
+    note(signals::block(), &mut info);
+    for spec in &mounts::VIRTUAL_MOUNTS {
+        note(mounts::mount_spec(spec), &mut info);
+    }
+    note(console::attach(), &mut info);
+    let level = match log::max_level() {
+        log::LevelFilter::Off => log::LevelFilter::Info,
+        level => level,
+    };
+    crate::logging::init(level);
+    crate::logging::use_kmsg();
+    panic_hook::install();
+    note(signals::spawn_handler(), &mut info);
+    log::info!("zerocam {} starting as init", env!("CARGO_PKG_VERSION"));
+
+    let report = modules::load(&modules::read_list(modules::BOOT_LIST));
+    for failure in report.failed {
+        note(Err(failure), &mut info);
+    }
+    log::info!("modules loaded: {}", report.loaded.join(" "));
+    info.modules_loaded = report.loaded;
+
+    let boot = mounts::mount_device(&mounts::BOOT_PARTITION);
+    info.boot_mounted = boot.is_ok();
+    note(boot, &mut info);
+    let data = mounts::mount_device(&mounts::DATA_PARTITION);
+    info.data_mounted = data.is_ok();
+    note(data, &mut info);
+
+    info.uptime_at_ready = uptime();
+    log::info!("early boot done at {:.3} s since kernel start", info.uptime_at_ready.as_secs_f64());
+    info
+}
+
+/// After the config is read: hostname, network, helpers, extra modules and the watchdog.
+/// Returns the control the HTTP server uses for power actions.
+pub fn start_services(system: &SystemConfig, network: &NetworkConfig, health: SharedHealth) -> SharedControl {
+    if !is_init() {
+        log::warn!("pid1::start_services called but zerocam is not PID 1: power actions stop the process");
+        return Arc::new(crate::system::ExitProcess);
+    }
+    if let Err(err) = hostname::set(&system.hostname) {
+        log::error!("{err}");
+    }
+    network::start(network.clone(), system.hostname.clone());
+    if !system.modules.is_empty() {
+        let report = modules::load(&system.modules);
+        for failure in report.failed {
+            log::error!("{failure}");
+        }
+    }
+    supervisor::start(&system.helpers);
+    if system.watchdog {
+        watchdog::start(system.watchdog_timeout_secs.clamp(1, 15), health);
+    } else {
+        log::warn!("watchdog disabled in [system]: a hang will not reset the board");
+    }
+    Arc::new(Pid1Control)
+}
+
+/// Time since the kernel started (CLOCK_BOOTTIME), the clock of the kernel log.
+pub fn uptime() -> Duration {
+    let now = rustix::time::clock_gettime(rustix::time::ClockId::Boottime);
+    Duration::new(now.tv_sec.max(0) as u64, now.tv_nsec.clamp(0, 999_999_999) as u32)
+}

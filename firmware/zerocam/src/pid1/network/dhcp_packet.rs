@@ -1,0 +1,255 @@
+//! DHCPv4 messages (RFC 2131/2132): building DISCOVER and REQUEST, reading OFFER/ACK/NAK.
+//! Only the options a camera needs: address, netmask, router, DNS, lease time, server id.
+
+use std::net::Ipv4Addr;
+
+pub const SERVER_PORT: u16 = 67;
+pub const CLIENT_PORT: u16 = 68;
+
+const BOOTREQUEST: u8 = 1;
+const BOOTREPLY: u8 = 2;
+const MAGIC_COOKIE: [u8; 4] = [99, 130, 83, 99];
+/// Fixed BOOTP header length, before the magic cookie.
+const HEADER_LEN: usize = 236;
+/// Ask for broadcast replies: the client has no address yet to receive unicast on.
+const FLAG_BROADCAST: u16 = 0x8000;
+
+const OPT_PAD: u8 = 0;
+const OPT_SUBNET_MASK: u8 = 1;
+const OPT_ROUTER: u8 = 3;
+const OPT_DNS: u8 = 6;
+const OPT_HOSTNAME: u8 = 12;
+const OPT_REQUESTED_IP: u8 = 50;
+const OPT_LEASE_TIME: u8 = 51;
+const OPT_MESSAGE_TYPE: u8 = 53;
+const OPT_SERVER_ID: u8 = 54;
+const OPT_PARAMETER_LIST: u8 = 55;
+const OPT_END: u8 = 255;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageType {
+    Discover = 1,
+    Offer = 2,
+    Request = 3,
+    Ack = 5,
+    Nak = 6,
+}
+
+impl MessageType {
+    fn from_code(code: u8) -> Option<MessageType> {
+        Some(match code {
+            1 => MessageType::Discover,
+            2 => MessageType::Offer,
+            3 => MessageType::Request,
+            5 => MessageType::Ack,
+            6 => MessageType::Nak,
+            _ => return None,
+        })
+    }
+}
+
+/// What the client sends.
+#[derive(Debug, Clone)]
+pub struct Request<'a> {
+    pub kind: MessageType,
+    pub xid: u32,
+    pub mac: [u8; 6],
+    pub hostname: &'a str,
+    /// REQUEST: the offered (or currently held) address.
+    pub requested: Option<Ipv4Addr>,
+    /// REQUEST after an OFFER: which server's offer is taken.
+    pub server: Option<Ipv4Addr>,
+}
+
+impl Request<'_> {
+    pub fn encode(&self) -> Vec<u8> {
+        let mut packet = vec![0u8; HEADER_LEN];
+        packet[0] = BOOTREQUEST;
+        packet[1] = 1; // htype: Ethernet
+        packet[2] = 6; // hlen
+        packet[4..8].copy_from_slice(&self.xid.to_be_bytes());
+        packet[10..12].copy_from_slice(&FLAG_BROADCAST.to_be_bytes());
+        packet[28..34].copy_from_slice(&self.mac);
+        packet.extend_from_slice(&MAGIC_COOKIE);
+        push_option(&mut packet, OPT_MESSAGE_TYPE, &[self.kind as u8]);
+        if let Some(address) = self.requested {
+            push_option(&mut packet, OPT_REQUESTED_IP, &address.octets());
+        }
+        if let Some(server) = self.server {
+            push_option(&mut packet, OPT_SERVER_ID, &server.octets());
+        }
+        if !self.hostname.is_empty() && self.hostname.len() <= 255 {
+            push_option(&mut packet, OPT_HOSTNAME, self.hostname.as_bytes());
+        }
+        push_option(&mut packet, OPT_PARAMETER_LIST, &[OPT_SUBNET_MASK, OPT_ROUTER, OPT_DNS, OPT_LEASE_TIME]);
+        packet.push(OPT_END);
+        // Some old BOOTP relays drop anything shorter than the 300-byte BOOTP minimum.
+        if packet.len() < 300 {
+            packet.resize(300, OPT_PAD);
+        }
+        packet
+    }
+}
+
+fn push_option(packet: &mut Vec<u8>, code: u8, value: &[u8]) {
+    packet.push(code);
+    packet.push(value.len() as u8);
+    packet.extend_from_slice(value);
+}
+
+/// A server's answer, with the options we use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub kind: MessageType,
+    pub your_address: Ipv4Addr,
+    pub server: Option<Ipv4Addr>,
+    pub netmask: Option<Ipv4Addr>,
+    pub router: Option<Ipv4Addr>,
+    pub dns: Vec<Ipv4Addr>,
+    pub lease_secs: Option<u32>,
+}
+
+/// Parses a reply meant for us (matching transaction id and hardware address); None for
+/// anything else on the wire, malformed or not.
+pub fn parse_reply(packet: &[u8], xid: u32, mac: &[u8; 6]) -> Option<Reply> {
+    if packet.len() < HEADER_LEN + 4 || packet[0] != BOOTREPLY {
+        return None;
+    }
+    if packet[4..8] != xid.to_be_bytes() || packet[28..34] != mac[..] || packet[236..240] != MAGIC_COOKIE {
+        return None;
+    }
+    let mut reply = Reply {
+        kind: MessageType::Nak,
+        your_address: ipv4(&packet[16..20])?,
+        server: None,
+        netmask: None,
+        router: None,
+        dns: Vec::new(),
+        lease_secs: None,
+    };
+    let mut kind = None;
+    let mut options = &packet[240..];
+    while let Some((&code, rest)) = options.split_first() {
+        match code {
+            OPT_PAD => {
+                options = rest;
+                continue;
+            }
+            OPT_END => break,
+            _ => {}
+        }
+        let (&len, rest) = rest.split_first()?;
+        let value = rest.get(..usize::from(len))?;
+        options = &rest[usize::from(len)..];
+        match code {
+            OPT_MESSAGE_TYPE => kind = value.first().copied().and_then(MessageType::from_code),
+            OPT_SUBNET_MASK => reply.netmask = ipv4(value),
+            OPT_ROUTER => reply.router = value.get(..4).and_then(ipv4),
+            OPT_DNS => reply.dns = value.chunks_exact(4).filter_map(ipv4).collect(),
+            OPT_SERVER_ID => reply.server = ipv4(value),
+            OPT_LEASE_TIME => reply.lease_secs = value.try_into().ok().map(u32::from_be_bytes),
+            _ => {}
+        }
+    }
+    reply.kind = kind?;
+    Some(reply)
+}
+
+fn ipv4(bytes: &[u8]) -> Option<Ipv4Addr> {
+    <[u8; 4]>::try_from(bytes).ok().map(Ipv4Addr::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MAC: [u8; 6] = [0x52, 0x54, 0x00, 0x12, 0x34, 0x56];
+
+    /// A server reply as QEMU's user-mode network (slirp) sends it.
+    fn server_reply(kind: u8, xid: u32, options: &[u8]) -> Vec<u8> {
+        let mut packet = vec![0u8; HEADER_LEN];
+        packet[0] = BOOTREPLY;
+        packet[1] = 1;
+        packet[2] = 6;
+        packet[4..8].copy_from_slice(&xid.to_be_bytes());
+        packet[16..20].copy_from_slice(&[10, 0, 2, 15]);
+        packet[28..34].copy_from_slice(&MAC);
+        packet.extend_from_slice(&MAGIC_COOKIE);
+        packet.extend_from_slice(&[OPT_MESSAGE_TYPE, 1, kind]);
+        packet.extend_from_slice(options);
+        packet.push(OPT_END);
+        packet
+    }
+
+    #[test]
+    fn discover_has_the_fixed_fields_and_options() {
+        let request = Request {
+            kind: MessageType::Discover,
+            xid: 0x1234_5678,
+            mac: MAC,
+            hostname: "zerocam",
+            requested: None,
+            server: None,
+        };
+        let packet = request.encode();
+        assert_eq!(packet.len(), 300);
+        assert_eq!(&packet[..3], &[1, 1, 6]);
+        assert_eq!(&packet[4..8], &[0x12, 0x34, 0x56, 0x78]);
+        assert_eq!(&packet[10..12], &[0x80, 0]);
+        assert_eq!(&packet[28..34], &MAC);
+        assert_eq!(&packet[236..240], &MAGIC_COOKIE);
+        assert_eq!(&packet[240..243], &[OPT_MESSAGE_TYPE, 1, 1]);
+        assert_eq!(&packet[243..252], b"\x0c\x07zerocam");
+    }
+
+    #[test]
+    fn request_names_the_address_and_server() {
+        let request = Request {
+            kind: MessageType::Request,
+            xid: 7,
+            mac: MAC,
+            hostname: "",
+            requested: Some(Ipv4Addr::new(10, 0, 2, 15)),
+            server: Some(Ipv4Addr::new(10, 0, 2, 2)),
+        };
+        let packet = request.encode();
+        assert_eq!(&packet[240..255], &[53, 1, 3, 50, 4, 10, 0, 2, 15, 54, 4, 10, 0, 2, 2]);
+    }
+
+    #[test]
+    fn parses_an_ack_with_every_option() {
+        let options = [
+            &[OPT_PAD, OPT_SUBNET_MASK, 4, 255, 255, 255, 0][..],
+            &[OPT_ROUTER, 8, 10, 0, 2, 2, 10, 0, 2, 1],
+            &[OPT_DNS, 8, 10, 0, 2, 3, 1, 1, 1, 1],
+            &[OPT_SERVER_ID, 4, 10, 0, 2, 2],
+            &[OPT_LEASE_TIME, 4, 0, 1, 81, 128],
+            &[99, 2, 0, 0],
+        ]
+        .concat();
+        let reply = parse_reply(&server_reply(5, 42, &options), 42, &MAC).expect("valid ack");
+        assert_eq!(reply.kind, MessageType::Ack);
+        assert_eq!(reply.your_address, Ipv4Addr::new(10, 0, 2, 15));
+        assert_eq!(reply.netmask, Some(Ipv4Addr::new(255, 255, 255, 0)));
+        assert_eq!(reply.router, Some(Ipv4Addr::new(10, 0, 2, 2)));
+        assert_eq!(reply.dns, [Ipv4Addr::new(10, 0, 2, 3), Ipv4Addr::new(1, 1, 1, 1)]);
+        assert_eq!(reply.server, Some(Ipv4Addr::new(10, 0, 2, 2)));
+        assert_eq!(reply.lease_secs, Some(86400));
+    }
+
+    #[test]
+    fn ignores_replies_for_someone_else_or_broken_ones() {
+        let offer = server_reply(2, 42, &[]);
+        assert!(parse_reply(&offer, 42, &MAC).is_some());
+        assert!(parse_reply(&offer, 43, &MAC).is_none(), "other transaction");
+        assert!(parse_reply(&offer, 42, &[0; 6]).is_none(), "other client");
+        assert!(parse_reply(&offer[..200], 42, &MAC).is_none(), "truncated header");
+        let mut no_type = offer.clone();
+        no_type[240] = OPT_PAD;
+        no_type[241] = OPT_PAD;
+        no_type[242] = OPT_PAD;
+        assert!(parse_reply(&no_type, 42, &MAC).is_none(), "no message type");
+        let overlong = server_reply(2, 42, &[OPT_DNS, 200, 1, 2]);
+        assert!(parse_reply(&overlong, 42, &MAC).is_none(), "option runs past the end");
+    }
+}

@@ -1,0 +1,165 @@
+//! Network bring-up for the board: loopback, then the one interface it has (USB Ethernet in
+//! emulation or on an adapter, the USB gadget, or Wi-Fi), an address by DHCP with the static
+//! address from `[network]` as the fallback, and lease renewal. Runs on its own thread so the
+//! HTTP server (listening on 0.0.0.0) is up before the address is.
+
+mod dhcp_client;
+mod dhcp_packet;
+mod link;
+
+use super::config::NetworkConfig;
+use super::error::Pid1Error;
+use super::mounts::wait_for_path;
+use dhcp_client::{Client, Lease};
+use std::net::Ipv4Addr;
+use std::path::Path;
+use std::time::Duration;
+
+/// Interfaces "auto" picks from, in order of preference.
+const AUTO_INTERFACES: [&str; 3] = ["eth0", "usb0", "wlan0"];
+/// With no static fallback, DHCP is retried this often until a server answers.
+const DHCP_RETRY: Duration = Duration::from_secs(30);
+
+pub fn start(config: NetworkConfig, hostname: String) {
+    let spawned = std::thread::Builder::new().name("network".into()).spawn(move || run(&config, &hostname));
+    if let Err(err) = spawned {
+        log::error!("cannot start the network thread: {err}");
+    }
+}
+
+fn run(config: &NetworkConfig, hostname: &str) {
+    if let Err(err) = link::set_up("lo") {
+        log::error!("{err}");
+    }
+    let Some(interface) = wait_for_interface(config) else {
+        log::error!(
+            "network: no interface {} appeared within {} s; the camera is unreachable",
+            config.interface,
+            config.interface_wait_secs
+        );
+        return;
+    };
+    if let Err(err) = link::set_up(&interface) {
+        log::error!("{err}");
+        return;
+    }
+    if !config.dhcp {
+        use_static(config, &interface);
+        return;
+    }
+    let client = match link::mac_address(&interface).and_then(|mac| Client::new(&interface, mac, hostname)) {
+        Ok(client) => client,
+        Err(err) => {
+            log::error!("{err}");
+            use_static(config, &interface);
+            return;
+        }
+    };
+    let timeout = Duration::from_secs(u64::from(config.dhcp_timeout_secs.max(1)));
+    let mut lease = loop {
+        match client.obtain(timeout, None) {
+            Ok(lease) => break lease,
+            Err(err) if config.static_address().is_some() => {
+                log::warn!("{err}; using the static address");
+                use_static(config, &interface);
+                return;
+            }
+            Err(err) => {
+                log::warn!("{err}; no static address configured, retrying in {} s", DHCP_RETRY.as_secs());
+                std::thread::sleep(DHCP_RETRY);
+            }
+        }
+    };
+    apply_lease(&interface, &lease);
+    renew_forever(&client, &interface, &mut lease);
+}
+
+/// Renews at half the lease time (RFC 2131's T1); on failure keeps the address and retries.
+fn renew_forever(client: &Client, interface: &str, lease: &mut Lease) -> ! {
+    loop {
+        std::thread::sleep(Duration::from_secs(u64::from(lease.lease_secs / 2)));
+        match client.obtain(Duration::from_secs(30), Some(lease.address)) {
+            Ok(renewed) if renewed == *lease => log::debug!("dhcp lease renewed"),
+            Ok(renewed) => {
+                *lease = renewed;
+                apply_lease(interface, lease);
+            }
+            Err(err) => log::warn!("{err}; keeping {}", lease.address),
+        }
+    }
+}
+
+fn apply_lease(interface: &str, lease: &Lease) {
+    let result = configure(interface, lease.address, lease.prefix, lease.router, &lease.dns);
+    match result {
+        Ok(()) => log::info!(
+            "network: {interface} {}/{} via {} (dhcp from {}, lease {} s)",
+            lease.address,
+            lease.prefix,
+            show(lease.router),
+            show(lease.server),
+            lease.lease_secs
+        ),
+        Err(err) => log::error!("{err}"),
+    }
+}
+
+fn use_static(config: &NetworkConfig, interface: &str) {
+    let Some((address, prefix)) = config.static_address() else {
+        log::error!("network: no DHCP lease and no static address in [network]; {interface} has no address");
+        return;
+    };
+    match configure(interface, address, prefix, config.gateway, &config.dns) {
+        Ok(()) => log::info!("network: {interface} {address}/{prefix} via {} (static)", show(config.gateway)),
+        Err(err) => log::error!("{err}"),
+    }
+}
+
+fn configure(
+    interface: &str,
+    address: Ipv4Addr,
+    prefix: u8,
+    gateway: Option<Ipv4Addr>,
+    dns: &[Ipv4Addr],
+) -> Result<(), Pid1Error> {
+    link::set_address(interface, address, prefix)?;
+    if let Some(gateway) = gateway {
+        link::add_default_route(gateway)?;
+    }
+    if !dns.is_empty() {
+        write_resolv_conf(dns);
+    }
+    Ok(())
+}
+
+/// For helpers that resolve names; zerocam itself does not. The root filesystem is RAM.
+fn write_resolv_conf(dns: &[Ipv4Addr]) {
+    let text: String = dns.iter().map(|server| format!("nameserver {server}\n")).collect();
+    if let Err(err) = std::fs::write("/etc/resolv.conf", text) {
+        log::warn!("cannot write /etc/resolv.conf: {err}");
+    }
+}
+
+fn wait_for_interface(config: &NetworkConfig) -> Option<String> {
+    let limit = Duration::from_secs(u64::from(config.interface_wait_secs));
+    if config.interface != "auto" {
+        let path = format!("/sys/class/net/{}", config.interface);
+        return wait_for_path(Path::new(&path), limit).then(|| config.interface.clone());
+    }
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(found) =
+            AUTO_INTERFACES.iter().find(|name| Path::new("/sys/class/net").join(name).exists())
+        {
+            return Some((*found).to_owned());
+        }
+        if started.elapsed() >= limit {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn show(address: Option<Ipv4Addr>) -> String {
+    address.map_or_else(|| "-".to_owned(), |address| address.to_string())
+}

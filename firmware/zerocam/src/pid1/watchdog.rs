@@ -1,0 +1,75 @@
+//! The hardware watchdog (bcm2835 PM watchdog, /dev/watchdog): fed only while the streaming
+//! pipeline reports itself healthy, so a hung camera or event loop resets the board.
+//!
+//! It is armed (opened) at the first healthy report, or after a start-up grace period if
+//! that never comes, so a pipeline that hangs during start-up also ends in a reset.
+
+use crate::system::SharedHealth;
+use std::fs::File;
+use std::io::Write;
+use std::os::fd::AsRawFd;
+use std::time::{Duration, Instant};
+
+const DEVICE: &str = "/dev/watchdog";
+/// WDIOC_SETTIMEOUT = _IOWR('W', 6, int).
+const WDIOC_SETTIMEOUT: libc::c_ulong = 0xC004_5706;
+const STARTUP_GRACE: Duration = Duration::from_secs(60);
+
+/// Starts the feeding thread. `timeout_secs` is the hardware timeout (bcm2835: at most 15).
+pub fn start(timeout_secs: u32, health: SharedHealth) {
+    let spawned =
+        std::thread::Builder::new().name("watchdog".into()).spawn(move || feed(timeout_secs, health));
+    if let Err(err) = spawned {
+        log::error!("cannot start the watchdog thread: {err}");
+    }
+}
+
+fn feed(timeout_secs: u32, health: SharedHealth) {
+    let started = Instant::now();
+    while !health.pipeline_healthy() && started.elapsed() < STARTUP_GRACE {
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let mut device = match open(timeout_secs) {
+        Ok(device) => device,
+        Err(err) => {
+            log::warn!("watchdog not used: {err}");
+            return;
+        }
+    };
+    // Three feeds per period: one late wake-up on a loaded single core is not a reset.
+    let period = Duration::from_secs(u64::from(timeout_secs.max(3)) / 3);
+    let mut was_healthy = true;
+    loop {
+        let healthy = health.pipeline_healthy();
+        if healthy {
+            // A failed write is logged once per change; the hardware then decides.
+            if let Err(err) = device.write_all(b"k") {
+                log::error!("cannot feed the watchdog: {err}");
+            }
+        }
+        if healthy != was_healthy {
+            if healthy {
+                log::info!("pipeline healthy again: feeding the watchdog");
+            } else {
+                log::error!("pipeline unhealthy: no longer feeding the watchdog, reset in {timeout_secs} s");
+            }
+            was_healthy = healthy;
+        }
+        std::thread::sleep(period);
+    }
+}
+
+fn open(timeout_secs: u32) -> std::io::Result<File> {
+    let device = std::fs::OpenOptions::new().write(true).open(DEVICE)?;
+    let mut timeout = libc::c_int::try_from(timeout_secs).unwrap_or(15);
+    // SAFETY: the ioctl reads and writes one int we own.
+    let result = unsafe { libc::ioctl(device.as_raw_fd(), WDIOC_SETTIMEOUT as _, &mut timeout) };
+    if result < 0 {
+        log::warn!(
+            "watchdog timeout {timeout_secs} s refused ({}); using the driver default",
+            std::io::Error::last_os_error()
+        );
+    }
+    log::info!("watchdog armed: {timeout} s");
+    Ok(device)
+}
