@@ -28,10 +28,14 @@ fn main() -> ExitCode {
             println!("zerocam {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
         }
-        Command::ListCameras => {
-            eprintln!("zerocam: camera listing needs V4L2 support, which this build does not have");
-            ExitCode::FAILURE
-        }
+        Command::ListCameras => match zerocam::source::v4l2::list_cameras() {
+            // Finding no camera is an answer ("no V4L2 cameras found"), not a failure.
+            Ok(_) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("zerocam: cannot print the camera list: {err}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Serve(config) => {
             log::set_max_level(config.log.level);
             match app::start(&config, RunMode::Process, Arc::new(ExitProcess)) {

@@ -117,7 +117,8 @@ pub struct CameraConfig {
     pub size: Resolution,
     #[serde(deserialize_with = "file::within::<1, 120, _>")]
     pub fps: usize,
-    /// JPEG quality for sources that encode (test pattern, raw cameras).
+    /// JPEG quality for sources that encode (test pattern, raw cameras), and for cameras
+    /// that encode JPEG themselves and let it be set (V4L2_CID_JPEG_COMPRESSION_QUALITY).
     #[serde(deserialize_with = "file::within::<1, 100, _>")]
     pub quality: usize,
     /// Frame slots in this camera's pool.
@@ -127,6 +128,10 @@ pub struct CameraConfig {
     /// largest frame of the file).
     #[serde(deserialize_with = "file::optional_within::<16, 16384, _>")]
     pub slot_kib: Option<usize>,
+    /// Sensor settings for `libcamera` sources (`[camera.libcamera]`); other sources ignore them.
+    pub libcamera: LibcameraControls,
+    /// Picture controls for `v4l2` sources (`[camera.v4l2]`); other sources ignore them.
+    pub v4l2: V4l2Controls,
 }
 
 impl Default for CameraConfig {
@@ -139,9 +144,177 @@ impl Default for CameraConfig {
             quality: 80,
             slots: 6,
             slot_kib: None,
+            libcamera: LibcameraControls::default(),
+            v4l2: V4l2Controls::default(),
         }
     }
 }
+
+// --- libcamera sensor controls (used by source/libcamera) ---
+
+/// Sensor settings of a libcamera camera. Absent keys leave the camera's automatic control
+/// in charge; a setting the camera lacks is logged and ignored.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LibcameraControls {
+    /// Fixed exposure time in microseconds; absent means automatic exposure. The frame
+    /// rate caps it: one frame at 25 fps lasts 40000 µs.
+    #[serde(deserialize_with = "file::optional_within::<1, 1000000, _>")]
+    pub exposure_us: Option<usize>,
+    /// Fixed analogue gain (1.0 = no gain); absent means automatic.
+    #[serde(deserialize_with = "analogue_gain")]
+    pub analogue_gain: Option<f32>,
+    /// White balance: auto or a fixed lighting preset.
+    #[serde(deserialize_with = "values::from_text")]
+    pub awb: AwbSetting,
+    /// Autofocus, for cameras with a focus motor (Camera Module 3): continuous or off.
+    #[serde(deserialize_with = "values::from_text")]
+    pub autofocus: AutofocusSetting,
+    /// Mirror left-right / upside down, done by the sensor (for cameras mounted rotated).
+    pub hflip: bool,
+    pub vflip: bool,
+}
+
+/// libcamera's AWB modes that need no custom calibration.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AwbSetting {
+    #[default]
+    Auto,
+    Incandescent,
+    Tungsten,
+    Fluorescent,
+    Indoor,
+    Daylight,
+    Cloudy,
+}
+
+impl AwbSetting {
+    const NAMES: [(&'static str, AwbSetting); 7] = [
+        ("auto", AwbSetting::Auto),
+        ("incandescent", AwbSetting::Incandescent),
+        ("tungsten", AwbSetting::Tungsten),
+        ("fluorescent", AwbSetting::Fluorescent),
+        ("indoor", AwbSetting::Indoor),
+        ("daylight", AwbSetting::Daylight),
+        ("cloudy", AwbSetting::Cloudy),
+    ];
+}
+
+impl std::str::FromStr for AwbSetting {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        AwbSetting::NAMES.iter().find(|(name, _)| *name == text).map(|(_, mode)| *mode).ok_or_else(|| {
+            "unknown white balance: expected auto, incandescent, tungsten, fluorescent, indoor, daylight or cloudy"
+                .to_string()
+        })
+    }
+}
+
+/// Autofocus for cameras that have it; others ignore the setting.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AutofocusSetting {
+    /// Refocus whenever the scene changes (libcamera AfModeContinuous).
+    #[default]
+    Continuous,
+    /// Leave the lens where the camera puts it by default.
+    Off,
+}
+
+impl std::str::FromStr for AutofocusSetting {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "continuous" => Ok(AutofocusSetting::Continuous),
+            "off" => Ok(AutofocusSetting::Off),
+            _ => Err("unknown autofocus mode: expected continuous or off".to_string()),
+        }
+    }
+}
+
+/// A gain multiplier: sensors offer about 1.0 to 16.0; more is refused as a likely typo.
+fn analogue_gain<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<f32>, D::Error> {
+    use serde::de::Error as _;
+    let gain = f64::deserialize(de)?;
+    if (1.0..=64.0).contains(&gain) {
+        Ok(Some(gain as f32))
+    } else {
+        Err(D::Error::custom(format!("analogue gain {gain} is out of range: expected 1.0..=64.0")))
+    }
+}
+
+// --- end of libcamera sensor controls ---
+
+// --- V4L2 picture controls (used by source/v4l2) ---
+
+/// Picture controls of a V4L2 camera. Each applies only where the device has the control
+/// (the log says which it lacks); a key left out leaves the device's own setting alone.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct V4l2Controls {
+    /// Clockwise degrees: 0, 90, 180 or 270. Without a rotate control, 180 is done by
+    /// flipping both ways; 90 and 270 need a camera that rotates (the Pi camera does).
+    #[serde(deserialize_with = "rotation_degrees")]
+    pub rotation: u32,
+    /// Mirror left-right.
+    pub hflip: bool,
+    /// Flip upside down.
+    pub vflip: bool,
+    /// Percent of the device's range, 0..=100 (50 is the middle).
+    #[serde(deserialize_with = "file::optional_within::<0, 100, _>")]
+    pub brightness: Option<usize>,
+    /// Percent of the device's range, 0..=100.
+    #[serde(deserialize_with = "file::optional_within::<0, 100, _>")]
+    pub contrast: Option<usize>,
+    /// `"auto"`, or a fixed exposure time in microseconds (100..=1000000).
+    #[serde(deserialize_with = "auto_or_within::<100, 1_000_000, _>")]
+    pub exposure: Option<AutoOr>,
+    /// `"auto"`, or a fixed colour temperature in kelvin (1000..=12000).
+    #[serde(deserialize_with = "auto_or_within::<1000, 12_000, _>")]
+    pub white_balance: Option<AutoOr>,
+}
+
+/// A control that is either automatic or a fixed value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AutoOr {
+    Auto,
+    Fixed(u32),
+}
+
+fn rotation_degrees<'de, D: serde::Deserializer<'de>>(de: D) -> Result<u32, D::Error> {
+    use serde::de::Error as _;
+    let degrees = i64::deserialize(de)?;
+    match degrees {
+        0 | 90 | 180 | 270 => Ok(degrees as u32),
+        _ => Err(D::Error::custom(format!("{degrees} is not a rotation: expected 0, 90, 180 or 270"))),
+    }
+}
+
+/// `"auto"` or an integer in MIN..=MAX.
+fn auto_or_within<'de, const MIN: u32, const MAX: u32, D: serde::Deserializer<'de>>(
+    de: D,
+) -> Result<Option<AutoOr>, D::Error> {
+    struct AutoOrVisitor<const MIN: u32, const MAX: u32>;
+    impl<const MIN: u32, const MAX: u32> serde::de::Visitor<'_> for AutoOrVisitor<MIN, MAX> {
+        type Value = AutoOr;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "\"auto\" or a number {MIN}..={MAX}")
+        }
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<AutoOr, E> {
+            match text {
+                "auto" => Ok(AutoOr::Auto),
+                _ => Err(E::custom(format!("{text:?} is not \"auto\" or a number {MIN}..={MAX}"))),
+            }
+        }
+        fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<AutoOr, E> {
+            u32::try_from(value).ok().filter(|v| (MIN..=MAX).contains(v)).map(AutoOr::Fixed).ok_or_else(
+                || E::custom(format!("{value} is out of range: expected \"auto\" or {MIN}..={MAX}")),
+            )
+        }
+    }
+    de.deserialize_any(AutoOrVisitor::<MIN, MAX>).map(Some)
+}
+
+// --- end of V4L2 picture controls ---
 
 /// Characters allowed in a camera name (it becomes part of a URL path).
 pub fn valid_camera_name(name: &str) -> bool {

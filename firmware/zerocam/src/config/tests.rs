@@ -130,3 +130,101 @@ fn missing_config_file_is_an_error() {
 fn cameras_subcommand() {
     assert!(matches!(parse_args(args(&["cameras"]), None), Ok(Command::ListCameras)));
 }
+
+// --- libcamera sensor controls ---
+
+#[test]
+fn libcamera_controls_parse_from_a_sub_table() {
+    let text = "[[camera]]\nname = \"csi\"\nsource = \"libcamera\"\n\n[camera.libcamera]\n\
+                exposure_us = 10000\nanalogue_gain = 2\nawb = \"daylight\"\nautofocus = \"off\"\n\
+                hflip = true\n";
+    let config = parse_file_text(text).expect("valid libcamera controls");
+    let controls = &config.cameras[0].libcamera;
+    assert_eq!(controls.exposure_us, Some(10_000));
+    assert_eq!(controls.analogue_gain, Some(2.0));
+    assert_eq!(controls.awb, AwbSetting::Daylight);
+    assert_eq!(controls.autofocus, AutofocusSetting::Off);
+    assert!(controls.hflip && !controls.vflip);
+}
+
+#[test]
+fn libcamera_controls_default_to_automatic() {
+    let config = parse_file_text("[[camera]]\nsource = \"libcamera\"\n").expect("valid");
+    let controls = &config.cameras[0].libcamera;
+    assert_eq!((controls.exposure_us, controls.analogue_gain), (None, None));
+    assert_eq!(controls.awb, AwbSetting::Auto);
+    assert_eq!(controls.autofocus, AutofocusSetting::Continuous);
+    assert!(!controls.hflip && !controls.vflip);
+}
+
+#[test]
+fn bad_libcamera_controls_name_the_line_and_key() {
+    let head = "[[camera]]\nname = \"csi\"\n[camera.libcamera]\n";
+    let cases = [
+        ("exposure_us = 0\n", "out of range"),
+        ("exposure_us = 5000000\n", "out of range"),
+        ("analogue_gain = 0.5\n", "analogue gain"),
+        ("analogue_gain = \"high\"\n", "analogue_gain"),
+        ("awb = \"sunny\"\n", "white balance"),
+        ("autofocus = \"macro\"\n", "autofocus"),
+        ("hflip = \"yes\"\n", "hflip"),
+        ("iso = 100\n", "iso"),
+    ];
+    for (line, needle) in cases {
+        let text = format!("{head}{line}");
+        let err = parse_file_text(&text).expect_err(&text).to_string();
+        assert!(err.contains("line 4"), "{text:?} -> {err}");
+        assert!(err.contains(needle), "{text:?} -> {err}");
+    }
+}
+
+// --- V4L2 picture controls ---
+
+#[test]
+fn v4l2_controls_parse_from_a_sub_table() {
+    let text = "[[camera]]\nname = \"usb\"\nsource = \"v4l2:/dev/video0\"\n\n[camera.v4l2]\n\
+                rotation = 180\nhflip = true\nbrightness = 60\ncontrast = 0\n\
+                exposure = 10000\nwhite_balance = \"auto\"\n";
+    let config = parse_file_text(text).expect("valid v4l2 controls");
+    let controls = &config.cameras[0].v4l2;
+    assert_eq!(controls.rotation, 180);
+    assert!(controls.hflip && !controls.vflip);
+    assert_eq!((controls.brightness, controls.contrast), (Some(60), Some(0)));
+    assert_eq!(controls.exposure, Some(AutoOr::Fixed(10_000)));
+    assert_eq!(controls.white_balance, Some(AutoOr::Auto));
+}
+
+#[test]
+fn v4l2_controls_default_to_leaving_the_device_alone() {
+    let config = parse_file_text("[[camera]]\nsource = \"v4l2:/dev/video0\"\n").expect("valid");
+    assert_eq!(config.cameras[0].v4l2, V4l2Controls::default());
+    let controls = V4l2Controls::default();
+    assert_eq!((controls.rotation, controls.brightness, controls.exposure), (0, None, None));
+    let inline = parse_file_text("[[camera]]\nv4l2 = { exposure = \"auto\", white_balance = 5000 }\n")
+        .expect("inline table");
+    assert_eq!(inline.cameras[0].v4l2.exposure, Some(AutoOr::Auto));
+    assert_eq!(inline.cameras[0].v4l2.white_balance, Some(AutoOr::Fixed(5000)));
+}
+
+#[test]
+fn bad_v4l2_controls_name_the_line_and_key() {
+    let head = "[[camera]]\nname = \"usb\"\n[camera.v4l2]\n";
+    let cases = [
+        ("rotation = 45\n", "not a rotation"),
+        ("rotation = \"upside down\"\n", "rotation"),
+        ("brightness = 101\n", "out of range"),
+        ("contrast = -1\n", "out of range"),
+        ("exposure = \"manual\"\n", "\"auto\""),
+        ("exposure = 5\n", "out of range"),
+        ("white_balance = 50000\n", "out of range"),
+        ("white_balance = true\n", "white_balance"),
+        ("vflip = 1\n", "vflip"),
+        ("gamma = 2\n", "gamma"),
+    ];
+    for (line, needle) in cases {
+        let text = format!("{head}{line}");
+        let err = parse_file_text(&text).expect_err(&text).to_string();
+        assert!(err.contains("line 4"), "{text:?} -> {err}");
+        assert!(err.contains(needle), "{text:?} -> {err}");
+    }
+}

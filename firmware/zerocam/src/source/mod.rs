@@ -3,9 +3,12 @@
 //! into it, publish. Push-style cameras (V4L2, libcamera) fit the same shape.
 
 pub mod jpeg_stream;
+// Always compiled: its hardware-independent parts are unit-tested without the feature.
+mod libcamera;
 mod pacing;
 mod replay;
 mod testpattern;
+pub mod v4l2;
 
 pub use pacing::Pacer;
 pub use replay::{jpeg_size, Replay};
@@ -71,10 +74,27 @@ pub fn start_camera(config: &CameraConfig, subscribers: usize) -> Result<Arc<Cam
             spawn(Box::new(move || pattern.run(output)))?;
             Ok(camera)
         }
-        SourceSpec::V4l2(_) | SourceSpec::Libcamera(_) => Err(SourceError::Unsupported {
+        #[cfg(feature = "libcamera")]
+        SourceSpec::Libcamera(id) => {
+            let source = self::libcamera::LibcameraSource::new(config, id.clone())?;
+            let slot_bytes = configured_slot.unwrap_or(source.frame_bound()).max(MIN_SLOT_BYTES);
+            let (camera, output) = Camera::new(config.clone(), slot_bytes, subscribers);
+            spawn(Box::new(move || source.run(output)))?;
+            Ok(camera)
+        }
+        #[cfg(not(feature = "libcamera"))]
+        SourceSpec::Libcamera(_) => Err(SourceError::Unsupported {
             spec: config.source.to_string(),
-            why: "this camera kind is not available in this build",
+            why: "built without the libcamera feature",
         }),
+        SourceSpec::V4l2(path) => {
+            // Never fails for a missing device: the camera starts in the fault state.
+            let source = v4l2::V4l2Source::new(path, config);
+            let slot_bytes = configured_slot.unwrap_or_else(|| source.frame_bound()).max(MIN_SLOT_BYTES);
+            let (camera, output) = Camera::new(config.clone(), slot_bytes, subscribers);
+            spawn(Box::new(move || source.run(output)))?;
+            Ok(camera)
+        }
     }
 }
 

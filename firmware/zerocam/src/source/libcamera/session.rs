@@ -1,0 +1,243 @@
+//! One camera session: open libcamera, configure, allocate and map the buffers once, start,
+//! then encode completed requests into the pool until something fails or the camera is
+//! stopped. All failures come back as a [`SessionError`] for the supervisor to show and retry.
+
+use super::configure::{configure, pick_camera};
+use super::controls::start_controls;
+use super::error::SessionError;
+use super::layout::{yuv420_layout, PlaneSpan};
+use super::mapping::MappedBuffer;
+use super::plan::ControlPlan;
+use super::supervise::SessionEnd;
+use crate::camera::{unix_now_us, FrameOutput};
+use crate::config::Resolution;
+use crate::jpeg::{EncodeError, JpegEncoder};
+use crate::pool::Dropped;
+use ::libcamera::camera::ActiveCamera;
+use ::libcamera::camera_manager::CameraManager;
+use ::libcamera::framebuffer::{AsFrameBuffer, FrameMetadataStatus};
+use ::libcamera::framebuffer_allocator::{FrameBuffer, FrameBufferAllocator};
+use ::libcamera::request::{Request, ReuseFlag};
+use ::libcamera::stream::Stream;
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, TryRecvError};
+use std::time::{Duration, Instant};
+
+/// What a session needs from the camera's configuration.
+pub struct Settings {
+    pub name: String,
+    pub camera_id: Option<String>,
+    pub size: Resolution,
+    pub plan: ControlPlan,
+}
+
+/// What libcamera's thread hands to ours. The callbacks only `try_send` into a channel with
+/// room for every request, so they never block libcamera.
+enum Event {
+    Completed(Request),
+    Disconnected,
+}
+
+/// The sensor and ISP can take a while to produce the first frame.
+const FIRST_FRAME_TIMEOUT: Duration = Duration::from_secs(5);
+/// How often the loop looks at the stop flag while waiting for frames.
+const POLL: Duration = Duration::from_millis(250);
+/// This many failed requests in a row end the session (and restart the camera).
+const MAX_FAILED_IN_A_ROW: u32 = 10;
+
+pub fn run(settings: &Settings, output: &mut FrameOutput, encoder: &JpegEncoder) -> SessionEnd {
+    let mut delivered = false;
+    match open_and_stream(settings, output, encoder, &mut delivered) {
+        Ok(()) => SessionEnd::Stopped,
+        Err(err) => SessionEnd::Failed { fault: err.to_string(), delivered },
+    }
+}
+
+fn open_and_stream(
+    settings: &Settings,
+    output: &mut FrameOutput,
+    encoder: &JpegEncoder,
+    delivered: &mut bool,
+) -> Result<(), SessionError> {
+    // Declaration order is drop order reversed: the requests (in `events`) go before the
+    // camera is released, the camera before the manager.
+    let manager = CameraManager::new().map_err(SessionError::Manager)?;
+    let camera = pick_camera(&manager, settings.camera_id.as_deref())?;
+    let id = camera.id().to_string();
+    let mut active = camera.acquire().map_err(|err| SessionError::Acquire { id: id.clone(), err })?;
+    let configured = configure(&mut active, settings.size, settings.plan.flip)?;
+    let stream = configured.stream;
+
+    let mut allocator = FrameBufferAllocator::new(&active);
+    let buffers = allocator.alloc(&stream).map_err(SessionError::Allocate)?;
+    let mut mapped = Vec::with_capacity(buffers.len());
+    let mut requests = Vec::with_capacity(buffers.len());
+    for (index, buffer) in buffers.into_iter().enumerate() {
+        mapped.push(map_buffer(&buffer, configured.size, configured.stride)?);
+        // The cookie is the buffer's index: a completed request names its mapping.
+        let mut request = active.create_request(Some(index as u64)).ok_or(SessionError::CreateRequest)?;
+        request.add_buffer(&stream, buffer).map_err(SessionError::AddBuffer)?;
+        requests.push(request);
+    }
+
+    let (sender, events) = sync_channel(requests.len() + 2);
+    let disconnect_sender = sender.clone();
+    active.on_request_completed(move |request| {
+        let _ = sender.try_send(Event::Completed(request));
+    });
+    active.on_disconnected(move || {
+        let _ = disconnect_sender.try_send(Event::Disconnected);
+    });
+
+    let controls = start_controls(&active, &settings.plan, &settings.name);
+    active.start(Some(&controls)).map_err(SessionError::Start)?;
+    log::info!(
+        "camera {}: libcamera {id} streaming YUV420 {} (stride {}) with {} buffers",
+        settings.name,
+        configured.size,
+        configured.stride,
+        requests.len()
+    );
+    let mut streamer = Streamer { active: &active, stream, mapped: &mapped, encoder, size: configured.size };
+    let result = requests
+        .into_iter()
+        .try_for_each(|request| streamer.queue(request))
+        .and_then(|()| streamer.stream(&events, output, settings.plan.frame_duration_us, delivered));
+    // Stop before anything is dropped: libcamera hands back every pending request,
+    // cancelled, through the channel, so none is destroyed on libcamera's thread.
+    if let Err(err) = active.stop() {
+        log::debug!("camera {}: stop: {err}", settings.name);
+    }
+    drop(events);
+    result
+}
+
+/// Reads a buffer's planes and maps them once.
+fn map_buffer(buffer: &FrameBuffer, size: Resolution, stride: u32) -> Result<MappedBuffer, SessionError> {
+    let planes = buffer.planes();
+    let mut spans: heapless::Vec<PlaneSpan, 3> = heapless::Vec::new();
+    for plane in planes.into_iter() {
+        let span = PlaneSpan { fd: plane.fd(), offset: plane.offset().unwrap_or(0), len: plane.len() };
+        if spans.push(span).is_err() {
+            return Err(SessionError::Layout(super::layout::LayoutError::PlaneCount(planes.len())));
+        }
+    }
+    let layout = yuv420_layout(size.width, size.height, stride, &spans).map_err(SessionError::Layout)?;
+    MappedBuffer::new(layout)
+}
+
+struct Streamer<'a, 'd> {
+    active: &'a ActiveCamera<'d>,
+    stream: Stream,
+    mapped: &'a [MappedBuffer],
+    encoder: &'a JpegEncoder,
+    size: Resolution,
+}
+
+impl Streamer<'_, '_> {
+    fn queue(&mut self, request: Request) -> Result<(), SessionError> {
+        self.active.queue_request(request).map_err(|(_, err)| SessionError::Queue(err))
+    }
+
+    fn requeue(&mut self, mut request: Request) -> Result<(), SessionError> {
+        request.reuse(ReuseFlag::REUSE_BUFFERS);
+        self.queue(request)
+    }
+
+    fn stream(
+        &mut self,
+        events: &Receiver<Event>,
+        output: &mut FrameOutput,
+        frame_duration_us: i64,
+        delivered: &mut bool,
+    ) -> Result<(), SessionError> {
+        let stall_after =
+            Duration::from_secs(2).max(Duration::from_micros(frame_duration_us.unsigned_abs()) * 5);
+        let mut last_frame = Instant::now();
+        let mut failed_in_a_row = 0u32;
+        loop {
+            if output.camera().stopping() {
+                return Ok(());
+            }
+            let mut request = match events.recv_timeout(POLL) {
+                Ok(Event::Completed(request)) => request,
+                Ok(Event::Disconnected) => return Err(SessionError::Disconnected),
+                Err(RecvTimeoutError::Timeout) => {
+                    let limit = if *delivered { stall_after } else { FIRST_FRAME_TIMEOUT };
+                    if last_frame.elapsed() > limit {
+                        return Err(SessionError::Stalled { secs: last_frame.elapsed().as_secs() });
+                    }
+                    continue;
+                }
+                Err(RecvTimeoutError::Disconnected) => return Err(SessionError::Disconnected),
+            };
+            // If encoding fell behind, only the newest frame is worth encoding: older ones
+            // go straight back to the camera, which keeps latency at one frame.
+            loop {
+                match events.try_recv() {
+                    Ok(Event::Completed(newer)) => {
+                        self.requeue(request)?;
+                        request = newer;
+                    }
+                    Ok(Event::Disconnected) => return Err(SessionError::Disconnected),
+                    Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
+                }
+            }
+            last_frame = Instant::now();
+            match self.publish(&request, output) {
+                FrameResult::Published => {
+                    failed_in_a_row = 0;
+                    if !*delivered {
+                        *delivered = true;
+                        output.set_resolution(self.size);
+                        output.set_fault(None);
+                    }
+                }
+                FrameResult::Skipped => {}
+                FrameResult::Failed => {
+                    failed_in_a_row += 1;
+                    if failed_in_a_row >= MAX_FAILED_IN_A_ROW {
+                        return Err(SessionError::RequestsFailing { count: failed_in_a_row });
+                    }
+                }
+            }
+            self.requeue(request)?;
+        }
+    }
+
+    /// Encodes a completed request's picture straight from its mapped buffer into a slot.
+    fn publish(&self, request: &Request, output: &mut FrameOutput) -> FrameResult {
+        let status = request
+            .buffer::<FrameBuffer>(&self.stream)
+            .and_then(|buffer| buffer.metadata().map(|metadata| metadata.status()));
+        match status {
+            Some(FrameMetadataStatus::Success) => {}
+            // Frames while the sensor settles: not a failure, just not worth showing.
+            Some(FrameMetadataStatus::Startup) => return FrameResult::Skipped,
+            Some(FrameMetadataStatus::Error | FrameMetadataStatus::Cancelled) | None => {
+                output.count_dropped(Dropped::Corrupt);
+                return FrameResult::Failed;
+            }
+        }
+        let Some(buffer) = usize::try_from(request.cookie()).ok().and_then(|index| self.mapped.get(index))
+        else {
+            output.count_dropped(Dropped::Corrupt);
+            return FrameResult::Failed;
+        };
+        let frame = buffer.frame();
+        let encoder = self.encoder;
+        // Too large or unusable frames are counted by the pool; neither is a camera failure.
+        let _ = output.publish_jpeg(unix_now_us(), |slot| {
+            encoder.encode(&frame, slot).map_err(|err| match err {
+                EncodeError::OutputFull { .. } => Dropped::TooLarge,
+                EncodeError::BadInput { .. } => Dropped::Corrupt,
+            })
+        });
+        FrameResult::Published
+    }
+}
+
+enum FrameResult {
+    Published,
+    Skipped,
+    Failed,
+}
