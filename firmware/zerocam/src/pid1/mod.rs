@@ -6,6 +6,7 @@
 //! Each duty lives in its own file. Order matters in [`early_boot`]: signals are blocked
 //! before any thread exists, so every later thread inherits the mask.
 
+mod cmdline;
 pub mod config;
 mod console;
 mod error;
@@ -71,6 +72,9 @@ pub fn early_boot() -> BootInfo {
         note(mounts::mount_spec(spec), &mut info);
     }
     note(console::attach(), &mut info);
+    // The kernel rate-limits /dev/kmsg writers to a burst of 10 lines; as the system's only
+    // logger we need every line.
+    note(write_sysctl("/proc/sys/kernel/printk_devkmsg", "on\n"), &mut info);
     let level = match log::max_level() {
         log::LevelFilter::Off => log::LevelFilter::Info,
         level => level,
@@ -94,6 +98,7 @@ pub fn early_boot() -> BootInfo {
     let data = mounts::mount_device(&mounts::DATA_PARTITION);
     info.data_mounted = data.is_ok();
     note(data, &mut info);
+    modules::load_in_background(modules::LATE_LIST);
 
     info.uptime_at_ready = uptime();
     log::info!("early boot done at {:.3} s since kernel start", info.uptime_at_ready.as_secs_f64());
@@ -118,12 +123,18 @@ pub fn start_services(system: &SystemConfig, network: &NetworkConfig, health: Sh
         }
     }
     supervisor::start(&system.helpers);
-    if system.watchdog {
+    if cmdline::has_flag(cmdline::NO_WATCHDOG) {
+        log::warn!("watchdog disabled by {} on the kernel command line", cmdline::NO_WATCHDOG);
+    } else if system.watchdog {
         watchdog::start(system.watchdog_timeout_secs.clamp(1, 15), health);
     } else {
         log::warn!("watchdog disabled in [system]: a hang will not reset the board");
     }
     Arc::new(Pid1Control)
+}
+
+fn write_sysctl(path: &str, value: &str) -> Result<(), Pid1Error> {
+    std::fs::write(path, value).map_err(|err| Pid1Error::new(format!("write {path}"), err))
 }
 
 /// Time since the kernel started (CLOCK_BOOTTIME), the clock of the kernel log.

@@ -11,7 +11,14 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 /// The boot list: module names, one per line, `#` comments (Debian's /etc/modules format).
+/// Loaded before the config is read: what the network and the SD card's partitions need.
 pub const BOOT_LIST: &str = "/etc/modules";
+/// Loaded in the background after the boot partition is mounted (cameras): the server
+/// starts meanwhile, and camera sources retry until their device appears.
+pub const LATE_LIST: &str = "/etc/modules.late";
+
+/// Loads slower than this are logged.
+const SLOW_LOAD: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// finit_module flag: the file is compressed and the kernel should decompress it.
 const MODULE_INIT_COMPRESSED_FILE: i32 = 4;
@@ -143,9 +150,15 @@ pub fn load(names: &[String]) -> LoadReport {
     }
     let Ok(order) = index.load_order(&wanted) else { return report };
     for file in order {
+        let started = std::time::Instant::now();
         match load_file(&dir.join(&file)) {
             Ok(()) => report.loaded.push(module_name(&file)),
             Err(err) => report.failed.push(err),
+        }
+        // Boot time is mostly module loading: name the slow ones.
+        let took = started.elapsed();
+        if took >= SLOW_LOAD {
+            log::info!("module {} took {} ms", module_name(&file), took.as_millis());
         }
     }
     report
@@ -160,6 +173,29 @@ pub fn load_file(path: &Path) -> Result<(), Pid1Error> {
     match rustix::system::finit_module(&file, c"", flags) {
         Ok(()) | Err(rustix::io::Errno::EXIST) => Ok(()),
         Err(err) => Err(Pid1Error::new(what(), err)),
+    }
+}
+
+/// Loads a list file on a thread of its own, logging the outcome.
+pub fn load_in_background(list: &'static str) {
+    let spawned = std::thread::Builder::new().name("modules".into()).spawn(move || {
+        // Loading runs in this thread's context in the kernel: at a lower priority it leaves
+        // the single core to the server and the network coming up. On Linux, PRIO_PROCESS
+        // with 0 means the calling thread only.
+        // SAFETY: plain syscall on the calling thread.
+        unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 10) };
+        let names = read_list(list);
+        if names.is_empty() {
+            return;
+        }
+        let report = load(&names);
+        for failure in &report.failed {
+            log::error!("{failure}");
+        }
+        log::info!("modules loaded from {list}: {}", report.loaded.join(" "));
+    });
+    if let Err(err) = spawned {
+        log::error!("cannot start the module loading thread: {err}");
     }
 }
 

@@ -59,21 +59,33 @@ fn run(action: PowerAction, _reason: &str) -> ! {
 /// SIGTERM to every process but PID 1, SIGKILL to what is left after a grace period.
 fn stop_other_processes() {
     supervisor::stop_restarting();
-    // SAFETY: kill(-1, sig) signals every process we may signal except ourselves.
-    if unsafe { libc::kill(-1, libc::SIGTERM) } != 0 {
-        return; // ESRCH: there are no other processes.
+    if user_processes() == 0 {
+        return;
     }
+    // SAFETY: kill(-1, sig) signals every process we may signal except ourselves.
+    unsafe { libc::kill(-1, libc::SIGTERM) };
     let started = Instant::now();
     while started.elapsed() < HELPER_GRACE {
         std::thread::sleep(Duration::from_millis(50));
-        // SAFETY: signal 0 only checks whether any process is left.
-        if unsafe { libc::kill(-1, 0) } != 0 {
+        if user_processes() == 0 {
             return;
         }
     }
     log::warn!("helpers still running after SIGTERM: killing them");
     // SAFETY: as above.
     unsafe { libc::kill(-1, libc::SIGKILL) };
+}
+
+/// Processes other than PID 1 that run a program. kill(-1, 0) cannot tell: it also counts
+/// kernel threads, which have an empty /proc/PID/cmdline (as do zombies, which are harmless).
+fn user_processes() -> usize {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return 0 };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&pid| pid > 1)
+        .filter(|pid| std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|cmdline| !cmdline.is_empty()))
+        .count()
 }
 
 /// Last resort after a panic: make the data partition safe and restart, without waiting

@@ -138,7 +138,8 @@ fn stress_no_torn_or_recycled_frame() {
         let seen = reader.join().expect("reader panicked");
         assert!(seen > 0, "a reader saw no frame");
     }
-    assert!(published > 1000, "writer was starved: {published} frames");
+    // Low enough for qemu-arm emulating an ARM1176, where the whole test runs ~10x slower.
+    assert!(published > 100, "writer was starved: {published} frames");
     let usage = pool.usage();
     assert_eq!((usage.leases, usage.writing), (0, 0), "leases leaked");
 }

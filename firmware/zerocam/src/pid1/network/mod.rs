@@ -33,7 +33,7 @@ fn run(config: &NetworkConfig, hostname: &str) {
     }
     let Some(interface) = wait_for_interface(config) else {
         log::error!(
-            "network: no interface {} appeared within {} s; the camera is unreachable",
+            "no interface {} appeared within {} s; the camera is unreachable",
             config.interface,
             config.interface_wait_secs
         );
@@ -93,7 +93,7 @@ fn apply_lease(interface: &str, lease: &Lease) {
     let result = configure(interface, lease.address, lease.prefix, lease.router, &lease.dns);
     match result {
         Ok(()) => log::info!(
-            "network: {interface} {}/{} via {} (dhcp from {}, lease {} s)",
+            "{interface} {}/{} via {} (dhcp from {}, lease {} s)",
             lease.address,
             lease.prefix,
             show(lease.router),
@@ -106,11 +106,11 @@ fn apply_lease(interface: &str, lease: &Lease) {
 
 fn use_static(config: &NetworkConfig, interface: &str) {
     let Some((address, prefix)) = config.static_address() else {
-        log::error!("network: no DHCP lease and no static address in [network]; {interface} has no address");
+        log::error!("no DHCP lease and no static address in [network]; {interface} has no address");
         return;
     };
     match configure(interface, address, prefix, config.gateway, &config.dns) {
-        Ok(()) => log::info!("network: {interface} {address}/{prefix} via {} (static)", show(config.gateway)),
+        Ok(()) => log::info!("{interface} {address}/{prefix} via {} (static)", show(config.gateway)),
         Err(err) => log::error!("{err}"),
     }
 }

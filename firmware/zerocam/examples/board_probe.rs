@@ -1,0 +1,232 @@
+//! Host-side checker for ci/test-qemu: talks plain HTTP/1.1 to a zerocam (the emulated
+//! board behind QEMU's port forward) and checks what the issue asks for, with no tool but
+//! std. Exit status 0 only if every check passed.
+//!
+//!   board_probe wait ADDR SECS      until /snapshot.jpg is a JPEG; prints its X-Timestamp
+//!   board_probe check ADDR FRAMES   /, /snapshot.jpg, /status (pid1 mode), FRAMES frames
+//!                                   of /stream.mjpg as valid JPEGs
+//!   board_probe poweroff ADDR TOKEN POST /api/poweroff with the bearer token
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+type Result<T> = std::result::Result<T, String>;
+
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    reader: BufReader<TcpStream>,
+}
+
+impl Response {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value.as_str())
+    }
+
+    fn body(mut self) -> Result<Vec<u8>> {
+        let mut body = Vec::new();
+        match self.header("content-length").map(str::parse::<usize>) {
+            Some(Ok(len)) => {
+                body.resize(len, 0);
+                self.reader.read_exact(&mut body).map_err(|err| format!("body: {err}"))?;
+            }
+            _ => {
+                self.reader.read_to_end(&mut body).map_err(|err| format!("body: {err}"))?;
+            }
+        }
+        Ok(body)
+    }
+}
+
+fn request(addr: &str, method: &str, path: &str, extra_headers: &str) -> Result<Response> {
+    request_within(addr, method, path, extra_headers, Duration::from_secs(30))
+}
+
+fn request_within(
+    addr: &str,
+    method: &str,
+    path: &str,
+    extra_headers: &str,
+    limit: Duration,
+) -> Result<Response> {
+    let stream = TcpStream::connect(addr).map_err(|err| format!("connect {addr}: {err}"))?;
+    stream.set_read_timeout(Some(limit)).map_err(|err| err.to_string())?;
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: 0\r\n{extra_headers}\r\n"
+    );
+    (&stream).write_all(head.as_bytes()).map_err(|err| format!("send {path}: {err}"))?;
+    let mut reader = BufReader::new(stream);
+    let status_line = read_line(&mut reader)?;
+    let status = status_line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .ok_or_else(|| format!("{path}: bad status line {status_line:?}"))?;
+    let headers = read_headers(&mut reader)?;
+    Ok(Response { status, headers, reader })
+}
+
+fn read_line(reader: &mut impl BufRead) -> Result<String> {
+    let mut line = String::new();
+    let n = reader.read_line(&mut line).map_err(|err| format!("read: {err}"))?;
+    if n == 0 {
+        return Err("connection closed".into());
+    }
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+fn read_headers(reader: &mut impl BufRead) -> Result<Vec<(String, String)>> {
+    let mut headers = Vec::new();
+    loop {
+        let line = read_line(reader)?;
+        if line.is_empty() {
+            return Ok(headers);
+        }
+        if let Some((key, value)) = line.split_once(':') {
+            headers.push((key.trim().to_owned(), value.trim().to_owned()));
+        }
+    }
+}
+
+fn check_jpeg(what: &str, data: &[u8]) -> Result<()> {
+    if data.len() < 4 || data[..2] != [0xFF, 0xD8] || data[data.len() - 2..] != [0xFF, 0xD9] {
+        return Err(format!("{what}: not a JPEG (SOI/EOI missing, {} bytes)", data.len()));
+    }
+    Ok(())
+}
+
+fn get_ok(addr: &str, path: &str) -> Result<Response> {
+    let response = request(addr, "GET", path, "")?;
+    if response.status != 200 {
+        return Err(format!("GET {path}: status {}", response.status));
+    }
+    Ok(response)
+}
+
+/// Polls /snapshot.jpg until it is a JPEG; prints its X-Timestamp: the first frame served.
+fn wait(addr: &str, secs: u64) -> Result<()> {
+    let started = Instant::now();
+    let first_frame = || -> Result<String> {
+        // QEMU's port forward accepts at once and retries its SYN to the guest only after
+        // a second: a short limit and a fresh connection time the boot more closely.
+        let response = request_within(addr, "GET", "/snapshot.jpg", "", Duration::from_millis(400))?;
+        if response.status != 200 {
+            return Err(format!("GET /snapshot.jpg: status {}", response.status));
+        }
+        let timestamp = response.header("x-timestamp").unwrap_or("").to_owned();
+        check_jpeg("/snapshot.jpg", &response.body()?)?;
+        Ok(timestamp)
+    };
+    loop {
+        match first_frame() {
+            Ok(timestamp) => {
+                println!("first_frame_timestamp={timestamp}");
+                return Ok(());
+            }
+            Err(err) if started.elapsed() >= Duration::from_secs(secs) => {
+                return Err(format!("no frame from http://{addr}/snapshot.jpg within {secs} s (last: {err})"))
+            }
+            // Often enough to time the boot to a tenth of a second, rarely enough to leave
+            // the emulated CPU to the board.
+            Err(_) => std::thread::sleep(Duration::from_millis(100)),
+        }
+    }
+}
+
+fn check(addr: &str, frames: usize) -> Result<()> {
+    let index = get_ok(addr, "/")?.body()?;
+    println!("ok: / answered ({} bytes)", index.len());
+
+    let snapshot = get_ok(addr, "/snapshot.jpg")?.body()?;
+    check_jpeg("/snapshot.jpg", &snapshot)?;
+    println!("ok: /snapshot.jpg is a JPEG ({} bytes)", snapshot.len());
+
+    let status = String::from_utf8_lossy(&get_ok(addr, "/status")?.body()?).into_owned();
+    let compact: String = status.chars().filter(|c| !c.is_whitespace()).collect();
+    if !compact.contains("\"mode\":\"pid1\"") {
+        return Err(format!("/status does not say pid1 mode: {status}"));
+    }
+    println!("ok: /status reports \"mode\":\"pid1\"");
+
+    check_stream(addr, frames)?;
+    Ok(())
+}
+
+/// Reads `frames` parts of the multipart stream, each a JPEG with its own headers.
+fn check_stream(addr: &str, frames: usize) -> Result<()> {
+    let mut response = get_ok(addr, "/stream.mjpg")?;
+    let content_type = response.header("content-type").unwrap_or("").to_owned();
+    let boundary = content_type
+        .split(';')
+        .find_map(|param| param.trim().strip_prefix("boundary="))
+        .map(|b| b.trim_matches('"').to_owned())
+        .ok_or_else(|| format!("/stream.mjpg: no boundary in {content_type:?}"))?;
+    let started = Instant::now();
+    let mut bytes = 0usize;
+    for frame in 0..frames {
+        // Skip blank lines up to the boundary line.
+        let delimiter = loop {
+            let line = read_line(&mut response.reader)?;
+            if !line.is_empty() {
+                break line;
+            }
+        };
+        if delimiter.trim_start_matches("--") != boundary {
+            return Err(format!("frame {frame}: expected boundary {boundary:?}, got {delimiter:?}"));
+        }
+        let headers = read_headers(&mut response.reader)?;
+        let header =
+            |name: &str| headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone());
+        if header("content-type").as_deref() != Some("image/jpeg") {
+            return Err(format!("frame {frame}: part Content-Type is {:?}", header("content-type")));
+        }
+        let len: usize = header("content-length")
+            .and_then(|value| value.parse().ok())
+            .ok_or_else(|| format!("frame {frame}: no Content-Length"))?;
+        header("x-timestamp").ok_or_else(|| format!("frame {frame}: no X-Timestamp"))?;
+        let mut jpeg = vec![0u8; len];
+        response.reader.read_exact(&mut jpeg).map_err(|err| format!("frame {frame}: {err}"))?;
+        check_jpeg(&format!("frame {frame}"), &jpeg)?;
+        bytes += len;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "ok: {frames} frames on /stream.mjpg are JPEGs ({bytes} bytes, {secs:.1} s, {:.1} fps)",
+        frames as f64 / secs.max(0.001)
+    );
+    Ok(())
+}
+
+fn poweroff(addr: &str, token: &str) -> Result<()> {
+    let response = request(addr, "POST", "/api/poweroff", &format!("Authorization: Bearer {token}\r\n"))?;
+    let status = response.status;
+    let body = String::from_utf8_lossy(&response.body().unwrap_or_default()).into_owned();
+    if !(200..300).contains(&status) {
+        return Err(format!("POST /api/poweroff: status {status}: {body}"));
+    }
+    println!("ok: POST /api/poweroff accepted ({status})");
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        ["wait", addr, secs] => {
+            secs.parse().map_err(|_| "bad SECS".to_owned()).and_then(|secs| wait(addr, secs))
+        }
+        ["check", addr, frames] => {
+            frames.parse().map_err(|_| "bad FRAMES".to_owned()).and_then(|frames| check(addr, frames))
+        }
+        ["poweroff", addr, token] => poweroff(addr, token),
+        _ => Err("usage: board_probe wait ADDR SECS | check ADDR FRAMES | poweroff ADDR TOKEN".into()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("board_probe: FAIL: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
