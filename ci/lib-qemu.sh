@@ -18,13 +18,13 @@ boot_partition_offset() {
     echo $((lba * 512))
 }
 
-# qemu_extract_boot IMAGE DIR: copies vmlinuz, initrd.gz, cmdline.txt and the Zero DTB
+# qemu_extract_boot IMAGE DIR: copies vmlinuz, initrd.zst, cmdline.txt and the Zero DTB
 # (made emulatable) into DIR.
 qemu_extract_boot() {
     local image=$1 dir=$2 offset file
     offset=$(boot_partition_offset "$image")
     mkdir -p "$dir"
-    for file in vmlinuz initrd.gz cmdline.txt bcm2835-rpi-zero.dtb; do
+    for file in vmlinuz initrd.zst cmdline.txt bcm2835-rpi-zero.dtb; do
         mcopy -o -n -i "$image@@$offset" "::/$file" "$dir/$file"
     done
     # For emulation only: QEMU does not model the power domain's ASB registers, and the
@@ -43,7 +43,7 @@ QEMU_EXTRA_CMDLINE=zerocam.nowatchdog
 qemu_command() {
     local image=$1 dir=$2 port=$3 serial=$4
     printf '%s\n' qemu-system-arm -M raspi0 \
-        -kernel "$dir/vmlinuz" -dtb "$dir/bcm2835-rpi-zero.dtb" -initrd "$dir/initrd.gz" \
+        -kernel "$dir/vmlinuz" -dtb "$dir/bcm2835-rpi-zero.dtb" -initrd "$dir/initrd.zst" \
         -append "$(tr -d '\n' <"$dir/cmdline.txt") $QEMU_EXTRA_CMDLINE" \
         -drive "if=sd,format=raw,file=$image" \
         -device usb-net,netdev=n0 -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$port-:80" \

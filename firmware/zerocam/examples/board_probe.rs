@@ -5,6 +5,9 @@
 //!   board_probe wait ADDR SECS      until /snapshot.jpg is a JPEG; prints its X-Timestamp
 //!   board_probe check ADDR FRAMES   /, /snapshot.jpg, /status (pid1 mode), FRAMES frames
 //!                                   of /stream.mjpg as valid JPEGs
+//!   board_probe camera ADDR NAME FRAMES  camera NAME (a real V4L2 device, e.g. vivid) runs
+//!                                   without a fault and FRAMES frames of its own stream
+//!                                   are whole JPEGs of its resolution that change
 //!   board_probe poweroff ADDR TOKEN POST /api/poweroff with the bearer token
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -150,13 +153,78 @@ fn check(addr: &str, frames: usize) -> Result<()> {
     }
     println!("ok: /status reports \"mode\":\"pid1\"");
 
-    check_stream(addr, frames)?;
+    check_stream(addr, "/stream.mjpg", frames)?;
     Ok(())
 }
 
-/// Reads `frames` parts of the multipart stream, each a JPEG with its own headers.
-fn check_stream(addr: &str, frames: usize) -> Result<()> {
-    let mut response = get_ok(addr, "/stream.mjpg")?;
+/// How long a late-loaded camera module and the source's retry backoff may take.
+const CAMERA_WAIT: Duration = Duration::from_secs(90);
+
+fn camera_status(addr: &str, name: &str) -> Result<serde_json::Value> {
+    let body = get_ok(addr, "/status")?.body()?;
+    let status: serde_json::Value = serde_json::from_slice(&body).map_err(|err| format!("/status: {err}"))?;
+    status["cameras"]
+        .as_array()
+        .and_then(|cameras| cameras.iter().find(|camera| camera["name"] == name))
+        .cloned()
+        .ok_or_else(|| format!("/status has no camera {name:?}"))
+}
+
+/// A real V4L2 camera (vivid in emulation) goes through capture and encoding end to end.
+fn check_camera(addr: &str, name: &str, frames: usize) -> Result<()> {
+    let started = Instant::now();
+    let camera = loop {
+        let camera = camera_status(addr, name)?;
+        if camera["fault"].is_null() && camera["frames_published"].as_u64() > Some(0) {
+            break camera;
+        }
+        if started.elapsed() > CAMERA_WAIT {
+            return Err(format!("camera {name} did not start delivering: {camera}"));
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    println!(
+        "ok: camera {name} delivers after {:.1} s: {} {}, driver {}, {}",
+        started.elapsed().as_secs_f64(),
+        camera["source"],
+        camera["resolution"],
+        camera["device"]["driver"],
+        camera["device"]["streaming"]
+    );
+    let before = camera["frames_published"].as_u64().unwrap_or(0);
+    let jpegs = check_stream(addr, &format!("/cam/{name}/stream.mjpg"), frames)?;
+    let resolution = camera["resolution"].as_str().unwrap_or("");
+    for (index, jpeg) in jpegs.iter().enumerate() {
+        let mut decoder = jpeg_decoder::Decoder::new(&jpeg[..]);
+        decoder.decode().map_err(|err| format!("camera {name} frame {index} does not decode: {err}"))?;
+        let info = decoder.info().ok_or_else(|| format!("camera {name} frame {index}: no JPEG info"))?;
+        let size = format!("{}x{}", info.width, info.height);
+        if size != resolution {
+            return Err(format!("camera {name} frame {index} is {size}, /status says {resolution}"));
+        }
+    }
+    if jpegs.windows(2).all(|pair| pair[0] == pair[1]) {
+        return Err(format!("camera {name}: all {frames} frames are identical"));
+    }
+    println!("ok: camera {name}: {frames} frames decode at {resolution} and change");
+    let after = camera_status(addr, name)?;
+    let published = after["frames_published"].as_u64().unwrap_or(0);
+    if published <= before {
+        return Err(format!("camera {name}: frames_published did not grow ({before} -> {published})"));
+    }
+    for cause in ["corrupt", "too_large"] {
+        if after["dropped"][cause].as_u64() != Some(0) {
+            return Err(format!("camera {name}: dropped {cause} frames: {after}"));
+        }
+    }
+    println!("ok: camera {name}: frames_published {before} -> {published}, no corrupt or oversized frames");
+    Ok(())
+}
+
+/// Reads `frames` parts of the multipart stream at `path`, each a JPEG with its own
+/// headers, and returns them.
+fn check_stream(addr: &str, path: &str, frames: usize) -> Result<Vec<Vec<u8>>> {
+    let mut response = get_ok(addr, path)?;
     let content_type = response.header("content-type").unwrap_or("").to_owned();
     let boundary = content_type
         .split(';')
@@ -165,6 +233,7 @@ fn check_stream(addr: &str, frames: usize) -> Result<()> {
         .ok_or_else(|| format!("/stream.mjpg: no boundary in {content_type:?}"))?;
     let started = Instant::now();
     let mut bytes = 0usize;
+    let mut jpegs = Vec::with_capacity(frames);
     for frame in 0..frames {
         // Skip blank lines up to the boundary line.
         let delimiter = loop {
@@ -190,13 +259,14 @@ fn check_stream(addr: &str, frames: usize) -> Result<()> {
         response.reader.read_exact(&mut jpeg).map_err(|err| format!("frame {frame}: {err}"))?;
         check_jpeg(&format!("frame {frame}"), &jpeg)?;
         bytes += len;
+        jpegs.push(jpeg);
     }
     let secs = started.elapsed().as_secs_f64();
     println!(
-        "ok: {frames} frames on /stream.mjpg are JPEGs ({bytes} bytes, {secs:.1} s, {:.1} fps)",
+        "ok: {frames} frames on {path} are JPEGs ({bytes} bytes, {secs:.1} s, {:.1} fps)",
         frames as f64 / secs.max(0.001)
     );
-    Ok(())
+    Ok(jpegs)
 }
 
 fn poweroff(addr: &str, token: &str) -> Result<()> {
@@ -219,8 +289,15 @@ fn main() -> ExitCode {
         ["check", addr, frames] => {
             frames.parse().map_err(|_| "bad FRAMES".to_owned()).and_then(|frames| check(addr, frames))
         }
+        ["camera", addr, name, frames] => frames
+            .parse()
+            .map_err(|_| "bad FRAMES".to_owned())
+            .and_then(|frames| check_camera(addr, name, frames)),
         ["poweroff", addr, token] => poweroff(addr, token),
-        _ => Err("usage: board_probe wait ADDR SECS | check ADDR FRAMES | poweroff ADDR TOKEN".into()),
+        _ => Err(
+            "usage: board_probe wait ADDR SECS | check ADDR FRAMES | camera ADDR NAME FRAMES | poweroff ADDR TOKEN"
+                .into(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -42,8 +42,6 @@ pub fn is_init() -> bool {
 pub struct BootInfo {
     /// /boot (FAT, read-only) is mounted: the config can be read from [`CONFIG_PATH`].
     pub boot_mounted: bool,
-    /// /data (ext4) is mounted: state can be kept across reboots.
-    pub data_mounted: bool,
     pub modules_loaded: Vec<String>,
     /// Every step that failed, as "what: why". The system still runs.
     pub failures: Vec<String>,
@@ -95,14 +93,29 @@ pub fn early_boot() -> BootInfo {
     let boot = mounts::mount_device(&mounts::BOOT_PARTITION);
     info.boot_mounted = boot.is_ok();
     note(boot, &mut info);
-    let data = mounts::mount_device(&mounts::DATA_PARTITION);
-    info.data_mounted = data.is_ok();
-    note(data, &mut info);
-    modules::load_in_background(modules::LATE_LIST);
+    finish_boot_in_background();
 
     info.uptime_at_ready = uptime();
     log::info!("early boot done at {:.3} s since kernel start", info.uptime_at_ready.as_secs_f64());
     info
+}
+
+/// The rest of the boot, on a low-priority thread while streaming starts: the ext4 data
+/// partition (nothing the stream needs lives there; its modules cost ~0.3 s) and then the
+/// camera modules (camera sources retry until their device appears).
+fn finish_boot_in_background() {
+    let spawned = std::thread::Builder::new().name("boot-late".into()).spawn(|| {
+        modules::lower_thread_priority();
+        modules::load_list(modules::DATA_LIST);
+        match mounts::mount_device(&mounts::DATA_PARTITION) {
+            Ok(()) => log::info!("data partition mounted at {}", mounts::DATA_PARTITION.target),
+            Err(err) => log::error!("{err}"),
+        }
+        modules::load_list(modules::LATE_LIST);
+    });
+    if let Err(err) = spawned {
+        log::error!("cannot start the late boot thread: {err}");
+    }
 }
 
 /// After the config is read: hostname, network, helpers, extra modules and the watchdog.

@@ -13,6 +13,9 @@ use std::path::{Path, PathBuf};
 /// The boot list: module names, one per line, `#` comments (Debian's /etc/modules format).
 /// Loaded before the config is read: what the network and the SD card's partitions need.
 pub const BOOT_LIST: &str = "/etc/modules";
+/// Loaded in the background before the data partition is mounted (ext4): nothing the stream
+/// needs lives there, so it is mounted while the server starts.
+pub const DATA_LIST: &str = "/etc/modules.data";
 /// Loaded in the background after the boot partition is mounted (cameras): the server
 /// starts meanwhile, and camera sources retry until their device appears.
 pub const LATE_LIST: &str = "/etc/modules.late";
@@ -176,27 +179,25 @@ pub fn load_file(path: &Path) -> Result<(), Pid1Error> {
     }
 }
 
-/// Loads a list file on a thread of its own, logging the outcome.
-pub fn load_in_background(list: &'static str) {
-    let spawned = std::thread::Builder::new().name("modules".into()).spawn(move || {
-        // Loading runs in this thread's context in the kernel: at a lower priority it leaves
-        // the single core to the server and the network coming up. On Linux, PRIO_PROCESS
-        // with 0 means the calling thread only.
-        // SAFETY: plain syscall on the calling thread.
-        unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 10) };
-        let names = read_list(list);
-        if names.is_empty() {
-            return;
-        }
-        let report = load(&names);
-        for failure in &report.failed {
-            log::error!("{failure}");
-        }
-        log::info!("modules loaded from {list}: {}", report.loaded.join(" "));
-    });
-    if let Err(err) = spawned {
-        log::error!("cannot start the module loading thread: {err}");
+/// Loads the modules of a list file, logging the outcome.
+pub fn load_list(list: &str) {
+    let names = read_list(list);
+    if names.is_empty() {
+        return;
     }
+    let report = load(&names);
+    for failure in &report.failed {
+        log::error!("{failure}");
+    }
+    log::info!("modules loaded from {list}: {}", report.loaded.join(" "));
+}
+
+/// Lowers the calling thread's priority. Module loading runs in the loading thread's
+/// context in the kernel: at a lower priority it leaves the single core to the server and
+/// the network coming up. On Linux, PRIO_PROCESS with 0 means the calling thread only.
+pub fn lower_thread_priority() {
+    // SAFETY: plain syscall on the calling thread.
+    unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 10) };
 }
 
 /// Reads a boot list; a missing file is an empty list.

@@ -4,6 +4,7 @@
 
 use super::capture::Negotiated;
 use super::enumerate::DeviceInfo;
+use super::negotiate::PixelKind;
 use super::report::format_summary;
 use crate::http::status::quoted;
 use std::path::{Path, PathBuf};
@@ -18,7 +19,9 @@ pub struct DeviceStatus {
     pub bus: String,
     /// What is streamed, e.g. "MJPG 1280x720 at 30 fps, passed through".
     pub streaming: String,
-    /// One line per offered format, e.g. "YUYV: 640x480 @ 30/15 fps, 320x240 @ 30 fps".
+    /// One line per offered format zerocam can use, e.g. "YUYV: 640x480 @ 30/15 fps".
+    /// Formats it cannot use are left out: /status is polled every second by the live page,
+    /// and virtual devices such as vivid offer dozens (`zerocam cameras` lists them all).
     pub offered: Vec<String>,
 }
 
@@ -30,7 +33,12 @@ impl DeviceStatus {
             card: info.card.clone(),
             bus: info.bus.clone(),
             streaming: format.describe(),
-            offered: info.formats.iter().map(format_summary).collect(),
+            offered: info
+                .formats
+                .iter()
+                .filter(|format| PixelKind::of(format.fourcc.0).is_some())
+                .map(format_summary)
+                .collect(),
         }
     }
 
