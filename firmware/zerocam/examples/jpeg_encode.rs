@@ -1,7 +1,8 @@
 //! Encoding speed of the JPEG encoder on test card frames, the load zerocam puts on the CPU
 //! when it streams a generated or raw camera picture.
 //!
-//!     cargo bench -p zerocam --bench jpeg_encode [-- SECONDS_PER_SIZE] [QUALITY]
+//!     cargo run --release -p zerocam --example jpeg_encode [-- SECONDS_PER_SIZE [QUALITY]]
+//!     ci/bench-jpeg-arm [SECONDS_PER_SIZE [QUALITY]]   (built for the Pi Zero, under qemu-arm)
 //!
 //! Each size is encoded for SECONDS_PER_SIZE (default 2) with a new frame drawn before each
 //! encode, as the test pattern source does; drawing is timed separately so the encoder's own
@@ -19,7 +20,7 @@ struct Options {
     quality: u8,
 }
 
-/// `cargo bench` passes "--bench" (and the harness may get other flags); numbers are ours.
+/// Flags (anything starting with "-") are ignored; the numbers are ours.
 fn parse_options() -> Result<Options, String> {
     let mut numbers = std::env::args().skip(1).filter(|arg| !arg.starts_with('-'));
     let seconds_per_size = match numbers.next() {
