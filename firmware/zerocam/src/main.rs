@@ -66,6 +66,7 @@ fn run_as_init() -> ! {
         }
     };
     log::set_max_level(config.log.level);
+    pid1::start_network(&config.system, &config.network);
     let control = Arc::new(LateControl::default());
     // The configured cameras; else the test pattern on the configured HTTP settings; else
     // everything default (for example when the configured address cannot be bound).
@@ -82,7 +83,7 @@ fn run_as_init() -> ! {
         }
         std::thread::sleep(std::time::Duration::from_secs(2));
     };
-    control.set(pid1::start_services(&config.system, &config.network, running.health()));
+    control.set(pid1::start_services(&config.system, running.health()));
     running.wait();
     // The HTTP thread never ends on its own; if it does, the board must not hang silently.
     log::error!("the HTTP server stopped; rebooting");

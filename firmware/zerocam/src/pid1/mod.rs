@@ -1,7 +1,7 @@
 //! zerocam as the init process (PID 1) of the Pi Zero: brings the system up, keeps it up,
 //! and takes it down cleanly. Separate from streaming: main.rs calls [`early_boot`] before
-//! reading the config and [`start_services`] after, and hands the returned control to the
-//! HTTP server for authenticated power actions.
+//! reading the config, [`start_network`] right after it, [`start_services`] once streaming
+//! runs, and hands the returned control to the HTTP server for authenticated power actions.
 //!
 //! Each duty lives in its own file. Order matters in [`early_boot`]: signals are blocked
 //! before any thread exists, so every later thread inherits the mask.
@@ -118,17 +118,26 @@ fn finish_boot_in_background() {
     }
 }
 
-/// After the config is read: hostname, network, helpers, extra modules and the watchdog.
-/// Returns the control the HTTP server uses for power actions.
-pub fn start_services(system: &SystemConfig, network: &NetworkConfig, health: SharedHealth) -> SharedControl {
+/// As soon as the config is read: hostname and network (on threads of their own), so the
+/// address is being obtained while the cameras and the server start.
+pub fn start_network(system: &SystemConfig, network: &NetworkConfig) {
     if !is_init() {
-        log::warn!("pid1::start_services called but zerocam is not PID 1: power actions stop the process");
-        return Arc::new(crate::system::ExitProcess);
+        log::warn!("pid1::start_network called but zerocam is not PID 1: leaving the network alone");
+        return;
     }
     if let Err(err) = hostname::set(&system.hostname) {
         log::error!("{err}");
     }
     network::start(network.clone(), system.hostname.clone());
+}
+
+/// Once streaming runs: helpers, extra modules and the watchdog (which watches streaming).
+/// Returns the control the HTTP server uses for power actions.
+pub fn start_services(system: &SystemConfig, health: SharedHealth) -> SharedControl {
+    if !is_init() {
+        log::warn!("pid1::start_services called but zerocam is not PID 1: power actions stop the process");
+        return Arc::new(crate::system::ExitProcess);
+    }
     if !system.modules.is_empty() {
         let report = modules::load(&system.modules);
         for failure in report.failed {
