@@ -70,10 +70,14 @@ pub fn index_frames(reader: impl BufRead) -> Result<Vec<FrameSpan>, JpegStreamEr
     }
 }
 
-/// Consumes one frame after its SOI, up to and including its EOI.
+/// Consumes one frame after its SOI, up to and including its EOI. A loop rather than
+/// recursion between segments and scans, so that a file with endless scans cannot exhaust
+/// the stack.
 fn walk_segments<R: BufRead>(bytes: &mut Bytes<R>, start: u64) -> Result<(), JpegStreamError> {
+    let mut in_scan = false;
     loop {
-        let marker = next_marker(bytes, start)?;
+        let marker =
+            if in_scan { next_marker_after_scan_data(bytes, start)? } else { next_marker(bytes, start)? };
         match marker {
             0xD9 => return Ok(()),
             // Markers without a length.
@@ -82,22 +86,24 @@ fn walk_segments<R: BufRead>(bytes: &mut Bytes<R>, start: u64) -> Result<(), Jpe
                 return Err(JpegStreamError::Corrupt { offset: bytes.pos - 2, what: "SOI inside a frame" })
             }
             _ => {
-                let high = bytes.next(start)?;
-                let low = bytes.next(start)?;
-                let length = u16::from_be_bytes([high, low]);
-                if length < 2 {
-                    return Err(JpegStreamError::Corrupt {
-                        offset: bytes.pos - 2,
-                        what: "segment length < 2",
-                    });
-                }
-                bytes.skip(u64::from(length) - 2, start)?;
-                if marker == 0xDA {
-                    return skip_entropy_data(bytes, start);
-                }
+                skip_segment(bytes, start)?;
+                // After SOS comes entropy-coded data; progressive files have several scans,
+                // with tables between them.
+                in_scan = marker == 0xDA;
             }
         }
     }
+}
+
+/// Skips a marker segment's body: its 2-byte length (which counts itself) and the rest.
+fn skip_segment<R: BufRead>(bytes: &mut Bytes<R>, start: u64) -> Result<(), JpegStreamError> {
+    let high = bytes.next(start)?;
+    let low = bytes.next(start)?;
+    let length = u16::from_be_bytes([high, low]);
+    if length < 2 {
+        return Err(JpegStreamError::Corrupt { offset: bytes.pos - 2, what: "segment length < 2" });
+    }
+    bytes.skip(u64::from(length) - 2, start)
 }
 
 /// Reads `FF xx` (skipping fill bytes `FF FF`), returning xx.
@@ -119,9 +125,9 @@ fn next_marker<R: BufRead>(bytes: &mut Bytes<R>, start: u64) -> Result<u8, JpegS
     }
 }
 
-/// After SOS: scan data until a marker that is not a stuffed byte or a restart marker; then
-/// continue with the segments that follow (progressive files have several scans).
-fn skip_entropy_data<R: BufRead>(bytes: &mut Bytes<R>, start: u64) -> Result<(), JpegStreamError> {
+/// Skips entropy-coded data up to the first marker that is not a stuffed byte (`FF 00`) or a
+/// restart marker, and returns it.
+fn next_marker_after_scan_data<R: BufRead>(bytes: &mut Bytes<R>, start: u64) -> Result<u8, JpegStreamError> {
     loop {
         if bytes.next(start)? != 0xFF {
             continue;
@@ -130,26 +136,8 @@ fn skip_entropy_data<R: BufRead>(bytes: &mut Bytes<R>, start: u64) -> Result<(),
         while marker == 0xFF {
             marker = bytes.next(start)?;
         }
-        match marker {
-            0x00 | 0xD0..=0xD7 => continue,
-            0xD9 => return Ok(()),
-            _ => {
-                // Another segment (e.g. DHT/SOS of the next progressive scan): hand back to
-                // the segment walker by re-reading this marker's length here.
-                let high = bytes.next(start)?;
-                let low = bytes.next(start)?;
-                let length = u16::from_be_bytes([high, low]);
-                if length < 2 {
-                    return Err(JpegStreamError::Corrupt {
-                        offset: bytes.pos - 2,
-                        what: "segment length < 2",
-                    });
-                }
-                bytes.skip(u64::from(length) - 2, start)?;
-                if marker != 0xDA {
-                    return walk_segments(bytes, start);
-                }
-            }
+        if !matches!(marker, 0x00 | 0xD0..=0xD7) {
+            return Ok(marker);
         }
     }
 }
@@ -237,6 +225,25 @@ mod tests {
         jpeg.extend_from_slice(&tiny_jpeg(&[5])[2..]);
         let frames = index_frames(&jpeg[..]).expect("valid");
         assert_eq!(frames, vec![FrameSpan { offset: 0, len: jpeg.len() }]);
+    }
+
+    #[test]
+    fn progressive_scans_with_tables_between_them() {
+        // SOS, data, DHT, SOS, data, EOI: a second scan after a table segment.
+        let mut jpeg = tiny_jpeg(&[1, 2]);
+        jpeg.truncate(jpeg.len() - 2);
+        jpeg.extend_from_slice(&[0xFF, 0xC4, 0x00, 0x03, 0x00, 0xFF, 0xDA, 0x00, 0x02, 7, 0xFF, 0xD9]);
+        assert_eq!(index_frames(&jpeg[..]).expect("valid"), vec![FrameSpan { offset: 0, len: jpeg.len() }]);
+    }
+
+    #[test]
+    fn many_scans_do_not_exhaust_the_stack() {
+        let mut jpeg = vec![0xFF, 0xD8];
+        for _ in 0..200_000 {
+            jpeg.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x02, 1]);
+        }
+        jpeg.extend_from_slice(&[0xFF, 0xD9]);
+        assert_eq!(index_frames(&jpeg[..]).expect("valid").len(), 1);
     }
 
     #[test]
