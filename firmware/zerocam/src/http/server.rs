@@ -50,7 +50,11 @@ pub async fn accept_loop(
 }
 
 /// A best-effort 503: one non-blocking write (a fresh socket's buffer takes it), then close.
+/// Whatever request bytes already arrived are read first: closing a socket with unread data
+/// makes the kernel send a reset, which can destroy the 503 before the client reads it.
 fn reject_full(mut socket: &TcpStream, table: &ClientTable) {
+    let mut unread = [0u8; 2048];
+    let _ = std::io::Read::read(&mut socket, &mut unread);
     let body = format!("503 all {} client places are taken; try again later\n", table.capacity());
     let reply = format!(
         "HTTP/1.1 503 Service Unavailable\r\nServer: zerocam\r\nContent-Type: text/plain; charset=utf-8\r\n\
