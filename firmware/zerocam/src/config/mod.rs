@@ -271,6 +271,37 @@ pub struct V4l2Controls {
     /// `"auto"`, or a fixed colour temperature in kelvin (1000..=12000).
     #[serde(deserialize_with = "auto_or_within::<1000, 12_000, _>")]
     pub white_balance: Option<AutoOr>,
+    /// Who turns raw frames (YUYV, NV12...) into JPEG: `"auto"` (a V4L2 memory-to-memory
+    /// JPEG encoder if the kernel has one, else software), `"software"` or a device path.
+    #[serde(deserialize_with = "values::from_text")]
+    pub encoder: EncoderSetting,
+}
+
+/// The `encoder` key of `[camera.v4l2]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum EncoderSetting {
+    /// Scan /dev/video* for a memory-to-memory JPEG encoder; software if there is none.
+    #[default]
+    Auto,
+    /// Always zerocam's own encoder (e.g. to leave the hardware codec to another program).
+    Software,
+    /// This memory-to-memory device, such as /dev/video31; software if it cannot be used.
+    Device(std::path::PathBuf),
+}
+
+impl std::str::FromStr for EncoderSetting {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "auto" => Ok(EncoderSetting::Auto),
+            "software" => Ok(EncoderSetting::Software),
+            path if path.starts_with("/dev/") && path.len() > "/dev/".len() => {
+                Ok(EncoderSetting::Device(path.into()))
+            }
+            _ => Err("unknown encoder: expected \"auto\", \"software\" or a device such as \"/dev/video31\""
+                .to_string()),
+        }
+    }
 }
 
 /// A control that is either automatic or a fixed value.

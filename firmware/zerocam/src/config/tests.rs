@@ -220,11 +220,31 @@ fn bad_v4l2_controls_name_the_line_and_key() {
         ("white_balance = true\n", "white_balance"),
         ("vflip = 1\n", "vflip"),
         ("gamma = 2\n", "gamma"),
+        ("encoder = \"hardware\"\n", "unknown encoder"),
+        ("encoder = \"video31\"\n", "/dev/video31"),
+        ("encoder = \"/dev/\"\n", "unknown encoder"),
+        ("encoder = 31\n", "encoder"),
     ];
     for (line, needle) in cases {
         let text = format!("{head}{line}");
         let err = parse_file_text(&text).expect_err(&text).to_string();
         assert!(err.contains("line 4"), "{text:?} -> {err}");
         assert!(err.contains(needle), "{text:?} -> {err}");
+    }
+}
+
+#[test]
+fn v4l2_encoder_is_auto_software_or_a_device() {
+    let default = parse_file_text("[[camera]]\nsource = \"v4l2:/dev/video0\"\n").expect("valid");
+    assert_eq!(default.cameras[0].v4l2.encoder, EncoderSetting::Auto);
+    let head = "[[camera]]\nsource = \"v4l2:/dev/video0\"\n[camera.v4l2]\n";
+    let cases = [
+        ("encoder = \"auto\"\n", EncoderSetting::Auto),
+        ("encoder = \"software\"\n", EncoderSetting::Software),
+        ("encoder = \"/dev/video31\"\n", EncoderSetting::Device("/dev/video31".into())),
+    ];
+    for (line, expected) in cases {
+        let config = parse_file_text(&format!("{head}{line}")).expect(line);
+        assert_eq!(config.cameras[0].v4l2.encoder, expected, "{line}");
     }
 }

@@ -26,6 +26,10 @@ pub const PIX_FMT_YUV420: FourccCode = fourcc(b"YU12");
 pub const PIX_FMT_GREY: FourccCode = fourcc(b"GREY");
 
 pub const BUF_TYPE_VIDEO_CAPTURE: u32 = 1;
+/// The multi-planar queue types memory-to-memory codecs such as bcm2835-codec use: OUTPUT
+/// carries frames to the codec, CAPTURE brings results back.
+pub const BUF_TYPE_VIDEO_CAPTURE_MPLANE: u32 = 9;
+pub const BUF_TYPE_VIDEO_OUTPUT_MPLANE: u32 = 10;
 pub const MEMORY_MMAP: u32 = 1;
 pub const FIELD_NONE: u32 = 1;
 
@@ -168,6 +172,71 @@ impl Format {
     }
 }
 
+/// `struct v4l2_plane_pix_format` (packed in C, but naturally 20 bytes with no padding).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PlanePixFormat {
+    pub sizeimage: u32,
+    pub bytesperline: u32,
+    pub reserved: [u16; 6],
+}
+
+/// `struct v4l2_pix_format_mplane` (packed in C; this order has no padding either). The
+/// `ycbcr_enc` byte is a union with `hsv_enc`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PixFormatMplane {
+    pub width: u32,
+    pub height: u32,
+    pub pixelformat: u32,
+    pub field: u32,
+    pub colorspace: u32,
+    pub plane_fmt: [PlanePixFormat; 8],
+    pub num_planes: u8,
+    pub flags: u8,
+    pub ycbcr_enc: u8,
+    pub quantization: u8,
+    pub xfer_func: u8,
+    pub reserved: [u8; 7],
+}
+
+/// `struct v4l2_format` seen through its `pix_mp` member: same size, so the same ioctl
+/// numbers as [`Format`].
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct FormatMplane {
+    pub kind: u32,
+    _align: [c_ulong; 0],
+    pub pix_mp: PixFormatMplane,
+    _rest: [u8; 200 - std::mem::size_of::<PixFormatMplane>()],
+}
+
+impl FormatMplane {
+    pub fn new(kind: u32, pix_mp: PixFormatMplane) -> FormatMplane {
+        FormatMplane { kind, _align: [], pix_mp, _rest: [0; 8] }
+    }
+}
+
+/// `struct v4l2_plane`. The `m` union is `mem_offset` (u32), `userptr` (unsigned long) or
+/// `fd`, so it is a `c_ulong`: 8 bytes and 8-aligned on x86_64, 4 on 32-bit ARM.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Plane {
+    pub bytesused: u32,
+    pub length: u32,
+    pub m: c_ulong,
+    pub data_offset: u32,
+    pub reserved: [u32; 11],
+}
+
+impl Plane {
+    /// The mmap offset of an MMAP plane (the union's low 32 bits on little-endian).
+    #[allow(clippy::unnecessary_cast)]
+    pub fn mem_offset(&self) -> u32 {
+        self.m as u32
+    }
+}
+
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RequestBuffers {
@@ -280,6 +349,21 @@ pub struct QueryCtrl {
     pub reserved: [u32; 2],
 }
 
+impl Buffer {
+    /// A multi-planar MMAP buffer description: `m` points at `planes` and `length` is their
+    /// count. The pointer is only valid while `planes` is borrowed, i.e. for one ioctl.
+    pub fn mmap_planes(kind: u32, index: u32, planes: &mut [Plane]) -> Buffer {
+        Buffer {
+            index,
+            kind,
+            memory: MEMORY_MMAP,
+            m: planes.as_mut_ptr() as c_ulong,
+            length: planes.len() as u32,
+            ..Buffer::default()
+        }
+    }
+}
+
 const V: u8 = b'V';
 pub const VIDIOC_QUERYCAP: Opcode = opcode::read::<Capability>(V, 0);
 pub const VIDIOC_ENUM_FMT: Opcode = opcode::read_write::<FmtDesc>(V, 2);
@@ -294,6 +378,7 @@ pub const VIDIOC_G_PARM: Opcode = opcode::read_write::<StreamParm>(V, 21);
 pub const VIDIOC_S_PARM: Opcode = opcode::read_write::<StreamParm>(V, 22);
 pub const VIDIOC_S_CTRL: Opcode = opcode::read_write::<Control>(V, 28);
 pub const VIDIOC_QUERYCTRL: Opcode = opcode::read_write::<QueryCtrl>(V, 36);
+pub const VIDIOC_S_FMT_MPLANE: Opcode = opcode::read_write::<FormatMplane>(V, 5);
 pub const VIDIOC_TRY_FMT: Opcode = opcode::read_write::<Format>(V, 64);
 pub const VIDIOC_ENUM_FRAMESIZES: Opcode = opcode::read_write::<FrmSizeEnum>(V, 74);
 pub const VIDIOC_ENUM_FRAMEINTERVALS: Opcode = opcode::read_write::<FrmIvalEnum>(V, 75);
@@ -323,6 +408,15 @@ mod tests {
         assert_eq!(size_of::<StreamParm>(), 204);
         assert_eq!(size_of::<Control>(), 8);
         assert_eq!(size_of::<QueryCtrl>(), 68);
+        assert_eq!(size_of::<PlanePixFormat>(), 20);
+        assert_eq!(size_of::<PixFormatMplane>(), 192);
+        assert_eq!(offset_of!(PixFormatMplane, plane_fmt), 20);
+        assert_eq!(offset_of!(PixFormatMplane, num_planes), 180);
+        assert_eq!(offset_of!(PixFormatMplane, xfer_func), 184);
+        // The multi-planar view of v4l2_format is the same size: same ioctl number.
+        assert_eq!(size_of::<FormatMplane>(), size_of::<Format>());
+        assert_eq!(offset_of!(FormatMplane, pix_mp), offset_of!(Format, pix));
+        assert_eq!(u64::from(VIDIOC_S_FMT_MPLANE), u64::from(VIDIOC_S_FMT));
     }
 
     #[cfg(target_pointer_width = "64")]
@@ -341,6 +435,10 @@ mod tests {
         assert_eq!(u64::from(VIDIOC_S_FMT), 0xC0D0_5605);
         assert_eq!(u64::from(VIDIOC_QUERYBUF), 0xC058_5609);
         assert_eq!(u64::from(VIDIOC_DQBUF), 0xC058_5611);
+        assert_eq!(size_of::<Plane>(), 64);
+        assert_eq!(offset_of!(Plane, m), 8);
+        assert_eq!(offset_of!(Plane, data_offset), 16);
+        assert_eq!(align_of::<Plane>(), 8);
     }
 
     /// 32-bit ARM with 32-bit time_t (Debian armel, arm-unknown-linux-gnueabi): the
@@ -361,6 +459,10 @@ mod tests {
         assert_eq!(u64::from(VIDIOC_S_FMT), 0xC0CC_5605);
         assert_eq!(u64::from(VIDIOC_QUERYBUF), 0xC044_5609);
         assert_eq!(u64::from(VIDIOC_DQBUF), 0xC044_5611);
+        assert_eq!(size_of::<Plane>(), 60);
+        assert_eq!(offset_of!(Plane, m), 8);
+        assert_eq!(offset_of!(Plane, data_offset), 12);
+        assert_eq!(align_of::<Plane>(), 4);
     }
 
     #[test]

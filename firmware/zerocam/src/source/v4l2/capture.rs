@@ -8,9 +8,11 @@ use super::decimate::Decimator;
 use super::device::Device;
 use super::enumerate::{self, fps_of, DeviceInfo, Fourcc};
 use super::error::{Failure, V4l2Error};
-use super::frames::{copy_jpeg, encode_raw, filled, RawLayout};
+use super::frames::{copy_jpeg, filled, RawLayout};
+use super::m2m::{RawEncoder, RawFormat};
 use super::negotiate::{choose_format, choose_interval, PixelKind};
 use super::report::rate;
+use super::status;
 use super::stream::Stream;
 use super::supervisor::{Pump, Pumped};
 use crate::camera::{unix_now_us, FrameOutput};
@@ -110,7 +112,7 @@ pub struct Session {
     stream: Stream,
     format: Negotiated,
     layout: RawLayout,
-    encoder: JpegEncoder,
+    encoder: RawEncoder,
     decimator: Decimator,
     stall_after: Duration,
     first_frame_within: Duration,
@@ -140,6 +142,13 @@ impl Session {
         let (interval, rate_problem) = set_rate(&device, &format, config.fps);
         format.interval = interval;
         let control_problems = controls::apply(&device, &config.v4l2, config.quality);
+        let encoder = if format.kind.is_passthrough() {
+            RawEncoder::software(encoder)
+        } else {
+            let raw = RawFormat { fourcc: format.fourcc, size: format.size };
+            let quality = config.quality.clamp(1, 100) as u8;
+            RawEncoder::open(&config.name, &config.v4l2.encoder, path, raw, quality, encoder)
+        };
 
         let device_period =
             format.fps().map_or(Duration::from_millis(33), |fps| Duration::from_secs_f64(1.0 / fps));
@@ -163,6 +172,17 @@ impl Session {
     pub fn format(&self) -> &Negotiated {
         &self.format
     }
+
+    /// The format and, for raw ones, who encodes: "YUYV 320x180 at 5 fps, encoded in
+    /// software" or "..., encoded by /dev/video31 (bcm2835-codec)".
+    pub fn describe(&self) -> String {
+        let format = self.format.describe();
+        if self.format.kind.is_passthrough() {
+            format
+        } else {
+            format!("{format} {}", self.encoder.describe())
+        }
+    }
 }
 
 /// Copies or encodes one driver buffer into a pool slot and publishes it.
@@ -171,7 +191,7 @@ fn publish(
     bytesused: usize,
     format: &Negotiated,
     layout: &RawLayout,
-    encoder: &JpegEncoder,
+    encoder: &mut RawEncoder,
     output: &mut FrameOutput,
 ) -> Result<u64, Dropped> {
     output.publish_jpeg(unix_now_us(), |slot| {
@@ -179,7 +199,7 @@ fn publish(
         if format.kind.is_passthrough() {
             copy_jpeg(data, slot)
         } else {
-            encode_raw(encoder, layout, data, slot)
+            encoder.encode(layout, data, slot)
         }
     })
 }
@@ -234,12 +254,16 @@ impl Pump for Session {
             Pumped::Skipped
         } else {
             let mapped = self.stream.mapped(&frame);
-            match publish(mapped, frame.bytesused, &self.format, &self.layout, &self.encoder, output) {
+            match publish(mapped, frame.bytesused, &self.format, &self.layout, &mut self.encoder, output) {
                 Ok(_) => Pumped::Published,
                 Err(Dropped::NoFreeSlot) => Pumped::Dropped,
                 Err(_) => Pumped::DroppedBad,
             }
         };
+        if self.encoder.take_change() {
+            // The hardware encoder gave up; /status should say software now.
+            status::update_streaming(self.stream.device().path(), self.describe());
+        }
         if matches!(outcome, Pumped::Published | Pumped::Skipped | Pumped::Dropped) {
             self.last_good = now;
         }

@@ -6,11 +6,13 @@
 use super::abi::{self, Buffer, Capability, Control, FmtDesc, Format, FrmIvalEnum, FrmSizeEnum, QueryCtrl};
 use super::abi::{RequestBuffers, StreamParm};
 use super::error::{Failure, V4l2Error};
+use rustix::event::{poll, PollFd, PollFlags, Timespec};
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::fs::{Mode, OFlags};
 use rustix::io::Errno;
 use rustix::ioctl::{ioctl, Opcode, Setter, Updater};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 pub struct Device {
     path: PathBuf,
@@ -33,6 +35,37 @@ impl Device {
 
     pub fn fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
+    }
+
+    /// Dequeues a finished buffer with `dequeue`, waiting up to `timeout` for one (POLLIN:
+    /// on a capture device a filled frame, on an M2M device a filled CAPTURE buffer).
+    /// `Ok(None)`: nothing came in time; an error or hang-up from poll() without a buffer
+    /// is a device failure.
+    pub fn dequeue_within<T>(
+        &self,
+        timeout: Duration,
+        mut dequeue: impl FnMut() -> Result<Option<T>, V4l2Error>,
+    ) -> Result<Option<T>, V4l2Error> {
+        if let Some(done) = dequeue()? {
+            return Ok(Some(done));
+        }
+        // Only absurd durations fail to convert; a second is then a safe wait.
+        let timeout = Timespec::try_from(timeout).unwrap_or(Timespec { tv_sec: 1, tv_nsec: 0 });
+        let fd = self.fd();
+        let mut fds = [PollFd::new(&fd, PollFlags::IN)];
+        match poll(&mut fds, Some(&timeout)) {
+            Ok(0) | Err(Errno::INTR) => return Ok(None),
+            Ok(_) => {}
+            Err(errno) => return Err(self.error(Failure::Poll(errno))),
+        }
+        let events = fds[0].revents();
+        match dequeue()? {
+            Some(done) => Ok(Some(done)),
+            None if events.intersects(PollFlags::ERR | PollFlags::HUP | PollFlags::NVAL) => {
+                Err(self.error(Failure::DeviceError))
+            }
+            None => Ok(None),
+        }
     }
 
     pub fn error(&self, failure: Failure) -> V4l2Error {

@@ -4,6 +4,7 @@
 //! * abi.rs: the kernel structs and ioctl numbers; device.rs: safe wrappers.
 //! * enumerate.rs / negotiate.rs: what the device offers, what to ask for (MJPEG first).
 //! * stream.rs: mmap streaming; frames.rs: buffer -> JPEG in a pool slot (the only copy).
+//! * m2m/: raw frames encoded by a memory-to-memory JPEG encoder, or in software.
 //! * capture.rs: one session; supervisor.rs: faults, "no camera" cards, backoff, recovery.
 //! * listing.rs / report.rs / status.rs: `zerocam cameras` and /status.
 
@@ -16,6 +17,7 @@ mod enumerate;
 mod error;
 mod frames;
 mod listing;
+mod m2m;
 mod negotiate;
 mod report;
 mod status;
@@ -99,7 +101,7 @@ impl Connect for DeviceConnector {
             info.card,
             info.driver,
             info.bus,
-            opened.session.format().describe()
+            opened.session.describe()
         );
         for problem in &opened.control_problems {
             log::warn!("camera {name}: control {problem}");
@@ -107,7 +109,9 @@ impl Connect for DeviceConnector {
         if let Some(problem) = &opened.rate_problem {
             log::warn!("camera {name}: frame rate not set: {problem}");
         }
-        status::record(DeviceStatus::new(info, opened.session.format()));
+        let mut status = DeviceStatus::new(info, opened.session.format());
+        status.streaming = opened.session.describe();
+        status::record(status);
         Ok(opened.session)
     }
 }

@@ -67,6 +67,15 @@ pub fn record(status: DeviceStatus) {
     }
 }
 
+/// Replaces what the device at `path` is said to stream (its encoder changed mid-session).
+pub fn update_streaming(path: &Path, streaming: String) {
+    if let Ok(mut devices) = DEVICES.lock() {
+        if let Some(known) = devices.iter_mut().find(|known| known.path == path) {
+            known.streaming = streaming;
+        }
+    }
+}
+
 /// The device at `path` as last opened by a source, if it ever was.
 pub fn device_status(path: &Path) -> Option<DeviceStatus> {
     DEVICES.lock().ok()?.iter().find(|known| known.path == path).cloned()
@@ -95,10 +104,15 @@ mod tests {
         };
         record(status.clone());
         record(status.clone());
-        assert_eq!(device_status(path), Some(status));
+        assert_eq!(device_status(path).as_ref(), Some(&status));
         let json: serde_json::Value = serde_json::from_str(&device_status_json(path)).expect("valid JSON");
         assert_eq!(json["card"], "vivid \"A\"");
         assert_eq!(json["offered"][1], "NV12: 640x480 @ 30 fps");
         assert_eq!(json["streaming"], "YUYV 640x480 at 30 fps, encoded");
+        // The hardware encoder gave up mid-session: only the description changes.
+        update_streaming(path, "YUYV 640x480 at 30 fps, encoded in software".into());
+        let updated = device_status(path).expect("still recorded");
+        assert_eq!(updated.streaming, "YUYV 640x480 at 30 fps, encoded in software");
+        assert_eq!(updated.offered, status.offered);
     }
 }

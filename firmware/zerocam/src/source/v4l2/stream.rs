@@ -4,8 +4,6 @@
 use super::abi::Buffer;
 use super::device::Device;
 use super::error::{Failure, V4l2Error};
-use rustix::event::{poll, PollFd, PollFlags, Timespec};
-use rustix::io::Errno;
 use rustix::mm::{mmap, munmap, MapFlags, ProtFlags};
 use std::ffi::c_void;
 use std::time::Duration;
@@ -90,25 +88,8 @@ impl Stream {
 
     /// Waits up to `timeout` for a filled buffer. `Ok(None)`: nothing came in time.
     pub fn next(&self, timeout: Duration) -> Result<Option<Dequeued>, V4l2Error> {
-        if let Some(buffer) = self.device.dequeue_buffer()? {
-            return self.checked(buffer).map(Some);
-        }
-        let timeout = Timespec::try_from(timeout).unwrap_or(Timespec { tv_sec: 10, tv_nsec: 0 });
-        let fd = self.device.fd();
-        let mut fds = [PollFd::new(&fd, PollFlags::IN)];
-        match poll(&mut fds, Some(&timeout)) {
-            Ok(0) | Err(Errno::INTR) => return Ok(None),
-            Ok(_) => {}
-            Err(errno) => return Err(self.device.error(Failure::Poll(errno))),
-        }
-        let events = fds[0].revents();
-        match self.device.dequeue_buffer()? {
-            Some(buffer) => self.checked(buffer).map(Some),
-            None if events.intersects(PollFlags::ERR | PollFlags::HUP | PollFlags::NVAL) => {
-                Err(self.device.error(Failure::DeviceError))
-            }
-            None => Ok(None),
-        }
+        let buffer = self.device.dequeue_within(timeout, || self.device.dequeue_buffer())?;
+        buffer.map(|buffer| self.checked(buffer)).transpose()
     }
 
     fn checked(&self, buffer: Buffer) -> Result<Dequeued, V4l2Error> {
