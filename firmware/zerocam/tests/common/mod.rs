@@ -62,16 +62,28 @@ pub fn manual_camera(
     Camera::new(config, slot_bytes, subscribers)
 }
 
-/// A small valid-looking JPEG whose comment segment carries `seq`, padded to `len` bytes.
+/// A small valid-looking JPEG whose comment segment carries `seq`, padded to `len` bytes
+/// with data derived from `seq`, so that a torn frame (parts of two frames) is detectable.
 pub fn fake_jpeg(seq: u64, len: usize) -> Vec<u8> {
     let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xFE, 0x00, 0x0A];
     jpeg.extend_from_slice(&seq.to_be_bytes());
     jpeg.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x02]);
     while jpeg.len() + 2 < len {
-        jpeg.push((jpeg.len() % 251) as u8 & 0x7F);
+        jpeg.push(fake_payload_byte(seq, jpeg.len()));
     }
     jpeg.extend_from_slice(&[0xFF, 0xD9]);
     jpeg
+}
+
+/// Never 0xFF (no marker inside the data).
+fn fake_payload_byte(seq: u64, position: usize) -> u8 {
+    ((seq as usize).wrapping_mul(131).wrapping_add(position) % 251) as u8 & 0x7F
+}
+
+/// The `seq` a fake JPEG carries, if every byte of it is exactly what `fake_jpeg` wrote.
+pub fn fake_jpeg_seq(jpeg: &[u8]) -> Option<u64> {
+    let seq = u64::from_be_bytes(jpeg.get(6..14)?.try_into().ok()?);
+    (jpeg == fake_jpeg(seq, jpeg.len()).as_slice()).then_some(seq)
 }
 
 pub fn publish(output: &mut FrameOutput, seq: u64, len: usize) {
