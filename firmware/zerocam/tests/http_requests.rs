@@ -160,3 +160,14 @@ fn power_actions_need_the_token() {
     let off = raw(plain.local_addr(), b"POST /api/poweroff HTTP/1.1\r\nAuthorization: Bearer \r\n\r\n");
     assert_eq!(off.status, 403);
 }
+
+/// What the board's watchdog watches: unhealthy until the camera publishes, healthy after.
+#[test]
+fn pipeline_health_follows_the_camera() {
+    let (camera, mut output) = manual_camera("cam0", 4, 16 * 1024, 16);
+    let (server, _) = serve(vec![camera], http_config());
+    let health = server.health();
+    assert!(!health.pipeline_healthy(), "no frame yet: not healthy");
+    publish(&mut output, 1, 500);
+    assert!(health.pipeline_healthy(), "a fresh frame and a turning event loop: healthy");
+}

@@ -38,24 +38,43 @@ fn feed(timeout_secs: u32, health: SharedHealth) {
     };
     // Three feeds per period: one late wake-up on a loaded single core is not a reset.
     let period = Duration::from_secs(u64::from(timeout_secs.max(3)) / 3);
-    let mut was_healthy = true;
+    let mut feeder = Feeder::new(&mut device, timeout_secs);
     loop {
-        let healthy = health.pipeline_healthy();
+        feeder.tick(health.pipeline_healthy());
+        std::thread::sleep(period);
+    }
+}
+
+/// One decision per tick: feed when healthy, starve when not, log each change.
+struct Feeder<W: Write> {
+    device: W,
+    timeout_secs: u32,
+    was_healthy: bool,
+}
+
+impl<W: Write> Feeder<W> {
+    fn new(device: W, timeout_secs: u32) -> Feeder<W> {
+        Feeder { device, timeout_secs, was_healthy: true }
+    }
+
+    fn tick(&mut self, healthy: bool) {
         if healthy {
-            // A failed write is logged once per change; the hardware then decides.
-            if let Err(err) = device.write_all(b"k") {
+            // A failed write is logged; the hardware then decides.
+            if let Err(err) = self.device.write_all(b"k").and_then(|()| self.device.flush()) {
                 log::error!("cannot feed the watchdog: {err}");
             }
         }
-        if healthy != was_healthy {
+        if healthy != self.was_healthy {
             if healthy {
                 log::info!("pipeline healthy again: feeding the watchdog");
             } else {
-                log::error!("pipeline unhealthy: no longer feeding the watchdog, reset in {timeout_secs} s");
+                log::error!(
+                    "pipeline unhealthy: no longer feeding the watchdog, reset in {} s",
+                    self.timeout_secs
+                );
             }
-            was_healthy = healthy;
+            self.was_healthy = healthy;
         }
-        std::thread::sleep(period);
     }
 }
 
@@ -72,4 +91,30 @@ fn open(timeout_secs: u32) -> std::io::Result<File> {
     }
     log::info!("watchdog armed: {timeout} s");
     Ok(device)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Feeder;
+
+    #[test]
+    fn feeds_only_while_healthy() {
+        let mut written = Vec::new();
+        let mut feeder = Feeder::new(&mut written, 15);
+        for healthy in [true, true, false, false, false, true] {
+            feeder.tick(healthy);
+        }
+        // Three healthy ticks, three feeds; nothing while the pipeline was unhealthy.
+        assert_eq!(written, b"kkk");
+    }
+
+    #[test]
+    fn a_hung_pipeline_is_never_fed() {
+        let mut written = Vec::new();
+        let mut feeder = Feeder::new(&mut written, 15);
+        for _ in 0..100 {
+            feeder.tick(false);
+        }
+        assert!(written.is_empty(), "the board must reset when streaming hangs");
+    }
 }
