@@ -8,6 +8,9 @@
 //!   board_probe camera ADDR NAME FRAMES  camera NAME (a real V4L2 device, e.g. vivid) runs
 //!                                   without a fault and FRAMES frames of its own stream
 //!                                   are whole JPEGs of its resolution that change
+//!   board_probe clock ADDR SECS     within SECS, a frame's X-Timestamp is within a few
+//!                                   seconds of the host's clock (the board set its clock
+//!                                   by NTP)
 //!   board_probe poweroff ADDR TOKEN POST /api/poweroff with the bearer token
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -269,6 +272,37 @@ fn check_stream(addr: &str, path: &str, frames: usize) -> Result<Vec<Vec<u8>>> {
     Ok(jpegs)
 }
 
+/// How far the board's frame times may be from the host's: capture-to-request latency on
+/// the emulated CPU plus the NTP exchange through QEMU's user networking.
+const CLOCK_TOLERANCE_SECS: f64 = 5.0;
+
+/// Polls /snapshot.jpg until its X-Timestamp is close to the host's time: the board has no
+/// RTC, so that only happens once its NTP client has set the clock.
+fn check_clock(addr: &str, secs: u64) -> Result<()> {
+    let started = Instant::now();
+    loop {
+        let response = get_ok(addr, "/snapshot.jpg")?;
+        let stamp = response.header("x-timestamp").unwrap_or("").to_owned();
+        let board: f64 = stamp.parse().map_err(|_| format!("/snapshot.jpg: bad X-Timestamp {stamp:?}"))?;
+        let host = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_err(|err| format!("host clock: {err}"))?
+            .as_secs_f64();
+        let error = board - host;
+        if error.abs() <= CLOCK_TOLERANCE_SECS {
+            println!(
+                "ok: board clock set after {:.1} s of polling: frame time {stamp} is {error:+.2} s from the host's",
+                started.elapsed().as_secs_f64()
+            );
+            return Ok(());
+        }
+        if started.elapsed() >= Duration::from_secs(secs) {
+            return Err(format!("frame time {stamp} is still {error:+.0} s from the host's after {secs} s"));
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
 fn poweroff(addr: &str, token: &str) -> Result<()> {
     let response = request(addr, "POST", "/api/poweroff", &format!("Authorization: Bearer {token}\r\n"))?;
     let status = response.status;
@@ -293,11 +327,13 @@ fn main() -> ExitCode {
             .parse()
             .map_err(|_| "bad FRAMES".to_owned())
             .and_then(|frames| check_camera(addr, name, frames)),
+        ["clock", addr, secs] => {
+            secs.parse().map_err(|_| "bad SECS".to_owned()).and_then(|secs| check_clock(addr, secs))
+        }
         ["poweroff", addr, token] => poweroff(addr, token),
-        _ => Err(
-            "usage: board_probe wait ADDR SECS | check ADDR FRAMES | camera ADDR NAME FRAMES | poweroff ADDR TOKEN"
-                .into(),
-        ),
+        _ => Err("usage: board_probe wait ADDR SECS | check ADDR FRAMES | camera ADDR NAME FRAMES \
+                  | clock ADDR SECS | poweroff ADDR TOKEN"
+            .into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

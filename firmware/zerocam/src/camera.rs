@@ -16,8 +16,9 @@ pub struct Camera {
     height: AtomicU32,
     /// Why the source is not delivering real frames right now, if it is not.
     fault: Mutex<Option<String>>,
-    /// Unix time (µs) of the last publish, for the health check.
-    last_publish_us: AtomicU64,
+    /// When the last frame was published, in [`monotonic_ms`], for the health check. Not
+    /// the wall clock: on the board that jumps when SNTP sets it.
+    last_publish_ms: AtomicU64,
     /// Frames published per second ×100, measured by the HTTP housekeeper.
     pub fps_in_x100: AtomicU32,
     /// Frames sent to clients per second ×100 (all clients), measured likewise.
@@ -37,7 +38,7 @@ impl Camera {
             config,
             pool,
             fault: Mutex::new(None),
-            last_publish_us: AtomicU64::new(0),
+            last_publish_ms: AtomicU64::new(0),
             fps_in_x100: AtomicU32::new(0),
             fps_out_x100: AtomicU32::new(0),
             stop: AtomicBool::new(false),
@@ -58,8 +59,12 @@ impl Camera {
         self.fault.lock().ok().and_then(|fault| fault.clone())
     }
 
-    pub fn last_publish_us(&self) -> u64 {
-        self.last_publish_us.load(Ordering::Relaxed)
+    /// [`monotonic_ms`] of the last publish, or None before the first frame.
+    pub fn last_publish_ms(&self) -> Option<u64> {
+        match self.last_publish_ms.load(Ordering::Relaxed) {
+            0 => None,
+            ms => Some(ms),
+        }
     }
 
     /// Asks the source thread to end (tests; the firmware runs its cameras forever).
@@ -97,7 +102,8 @@ impl FrameOutput {
                 None => Err(Dropped::TooLarge),
             }
         })?;
-        self.camera.last_publish_us.store(captured_us, Ordering::Relaxed);
+        // +1: 0 means "never", and the first frame can come in the clock's first millisecond.
+        self.camera.last_publish_ms.store(monotonic_ms() + 1, Ordering::Relaxed);
         Ok(seq)
     }
 
@@ -123,6 +129,12 @@ impl FrameOutput {
         self.camera.width.store(size.width, Ordering::Relaxed);
         self.camera.height.store(size.height, Ordering::Relaxed);
     }
+}
+
+/// Milliseconds on a clock that never jumps, counted from its first use in this process.
+pub fn monotonic_ms() -> u64 {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    START.get_or_init(std::time::Instant::now).elapsed().as_millis() as u64
 }
 
 /// Now, in microseconds since the Unix epoch (the X-Timestamp clock).

@@ -4,7 +4,7 @@
 use super::clients::ClientTable;
 use super::connection;
 use super::shared::{HttpCounters, Shared};
-use crate::camera::unix_now_us;
+use crate::camera::monotonic_ms;
 use crate::system::HealthProbe;
 use async_io::Async;
 use std::io::Write;
@@ -78,11 +78,10 @@ impl HealthProbe for ServerHealth {
         let shared = &self.shared;
         let loop_alive =
             shared.now_ms().saturating_sub(shared.housekeeper_tick_ms.load(Ordering::Relaxed)) < STALE_MS;
-        let now_us = unix_now_us();
-        let cameras_alive = shared
-            .cameras
-            .iter()
-            .all(|camera| now_us.saturating_sub(camera.last_publish_us()) < STALE_MS * 1000);
+        let now_ms = monotonic_ms();
+        let cameras_alive = shared.cameras.iter().all(|camera| {
+            camera.last_publish_ms().is_some_and(|published| now_ms.saturating_sub(published) < STALE_MS)
+        });
         loop_alive && cameras_alive
     }
 }

@@ -65,8 +65,12 @@ pub struct NetworkConfig {
     /// Prefix length of the static address.
     pub prefix: u8,
     pub gateway: Option<Ipv4Addr>,
-    /// Name servers written to /etc/resolv.conf (zerocam itself resolves no names).
+    /// Name servers written to /etc/resolv.conf and used to resolve `ntp` host names
+    /// (DHCP's are used when it gives some).
     pub dns: Vec<Ipv4Addr>,
+    /// NTP servers to set the clock from (the board has no RTC): addresses or host names,
+    /// optionally with ":port". Tried before DHCP option 42's servers and the gateway.
+    pub ntp: Vec<String>,
 }
 
 impl Default for NetworkConfig {
@@ -80,6 +84,7 @@ impl Default for NetworkConfig {
             prefix: 24,
             gateway: None,
             dns: Vec::new(),
+            ntp: Vec::new(),
         }
     }
 }
@@ -131,6 +136,7 @@ mod tests {
             prefix = 24
             gateway = "10.0.2.2"
             dns = ["10.0.2.3"]
+            ntp = ["10.0.0.1", "pool.ntp.org"]
         "#;
         let file: File = toml::from_str(text).expect("parses");
         assert_eq!(file.system.hostname, "garden");
@@ -139,6 +145,7 @@ mod tests {
         assert_eq!(file.network.static_address(), Some((Ipv4Addr::new(10, 0, 2, 15), 24)));
         assert_eq!(file.network.gateway, Some(Ipv4Addr::new(10, 0, 2, 2)));
         assert_eq!(file.network.dns, [Ipv4Addr::new(10, 0, 2, 3)]);
+        assert_eq!(file.network.ntp, ["10.0.0.1", "pool.ntp.org"]);
     }
 
     #[test]
@@ -146,6 +153,7 @@ mod tests {
         assert!(toml::from_str::<File>("[network]\nadress = \"10.0.0.1\"").is_err());
         assert!(toml::from_str::<File>("[network]\naddress = \"10.0.0.300\"").is_err());
         assert!(toml::from_str::<File>("[system]\nwatchdog = \"yes\"").is_err());
+        assert!(toml::from_str::<File>("[network]\nntp = \"pool.ntp.org\"").is_err(), "a list, not a string");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! Each duty lives in its own file. Order matters in [`early_boot`]: signals are blocked
 //! before any thread exists, so every later thread inherits the mask.
 
+mod clock;
 mod cmdline;
 pub mod config;
 mod console;

@@ -17,6 +17,7 @@ pub struct Lease {
     pub prefix: u8,
     pub router: Option<Ipv4Addr>,
     pub dns: Vec<Ipv4Addr>,
+    pub ntp: Vec<Ipv4Addr>,
     pub server: Option<Ipv4Addr>,
     pub lease_secs: u32,
 }
@@ -117,6 +118,7 @@ fn lease_from(ack: &Reply) -> Lease {
         prefix: ack.netmask.map_or(24, super::link::prefix_of),
         router: ack.router,
         dns: ack.dns.clone(),
+        ntp: ack.ntp.clone(),
         server: ack.server,
         lease_secs: ack.lease_secs.unwrap_or(DEFAULT_LEASE_SECS).max(60),
     }
@@ -161,6 +163,7 @@ mod tests {
             netmask: Some(Ipv4Addr::new(255, 255, 0, 0)),
             router: None,
             dns: Vec::new(),
+            ntp: Vec::new(),
             lease_secs: Some(10),
         };
         let lease = lease_from(&ack);

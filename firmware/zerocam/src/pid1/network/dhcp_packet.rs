@@ -1,5 +1,6 @@
 //! DHCPv4 messages (RFC 2131/2132): building DISCOVER and REQUEST, reading OFFER/ACK/NAK.
-//! Only the options a camera needs: address, netmask, router, DNS, lease time, server id.
+//! Only the options a camera needs: address, netmask, router, DNS, NTP servers, lease time,
+//! server id.
 
 use std::net::Ipv4Addr;
 
@@ -19,6 +20,7 @@ const OPT_SUBNET_MASK: u8 = 1;
 const OPT_ROUTER: u8 = 3;
 const OPT_DNS: u8 = 6;
 const OPT_HOSTNAME: u8 = 12;
+const OPT_NTP_SERVERS: u8 = 42;
 const OPT_REQUESTED_IP: u8 = 50;
 const OPT_LEASE_TIME: u8 = 51;
 const OPT_MESSAGE_TYPE: u8 = 53;
@@ -81,7 +83,11 @@ impl Request<'_> {
         if !self.hostname.is_empty() && self.hostname.len() <= 255 {
             push_option(&mut packet, OPT_HOSTNAME, self.hostname.as_bytes());
         }
-        push_option(&mut packet, OPT_PARAMETER_LIST, &[OPT_SUBNET_MASK, OPT_ROUTER, OPT_DNS, OPT_LEASE_TIME]);
+        push_option(
+            &mut packet,
+            OPT_PARAMETER_LIST,
+            &[OPT_SUBNET_MASK, OPT_ROUTER, OPT_DNS, OPT_NTP_SERVERS, OPT_LEASE_TIME],
+        );
         packet.push(OPT_END);
         // Some old BOOTP relays drop anything shorter than the 300-byte BOOTP minimum.
         if packet.len() < 300 {
@@ -106,6 +112,8 @@ pub struct Reply {
     pub netmask: Option<Ipv4Addr>,
     pub router: Option<Ipv4Addr>,
     pub dns: Vec<Ipv4Addr>,
+    /// Option 42: the board has no RTC, so the clock is set from these first.
+    pub ntp: Vec<Ipv4Addr>,
     pub lease_secs: Option<u32>,
 }
 
@@ -125,6 +133,7 @@ pub fn parse_reply(packet: &[u8], xid: u32, mac: &[u8; 6]) -> Option<Reply> {
         netmask: None,
         router: None,
         dns: Vec::new(),
+        ntp: Vec::new(),
         lease_secs: None,
     };
     let mut kind = None;
@@ -146,6 +155,7 @@ pub fn parse_reply(packet: &[u8], xid: u32, mac: &[u8; 6]) -> Option<Reply> {
             OPT_SUBNET_MASK => reply.netmask = ipv4(value),
             OPT_ROUTER => reply.router = value.get(..4).and_then(ipv4),
             OPT_DNS => reply.dns = value.chunks_exact(4).filter_map(ipv4).collect(),
+            OPT_NTP_SERVERS => reply.ntp = value.chunks_exact(4).filter_map(ipv4).collect(),
             OPT_SERVER_ID => reply.server = ipv4(value),
             OPT_LEASE_TIME => reply.lease_secs = value.try_into().ok().map(u32::from_be_bytes),
             _ => {}
@@ -222,6 +232,7 @@ mod tests {
             &[OPT_PAD, OPT_SUBNET_MASK, 4, 255, 255, 255, 0][..],
             &[OPT_ROUTER, 8, 10, 0, 2, 2, 10, 0, 2, 1],
             &[OPT_DNS, 8, 10, 0, 2, 3, 1, 1, 1, 1],
+            &[OPT_NTP_SERVERS, 9, 10, 0, 2, 4, 10, 0, 2, 5, 99],
             &[OPT_SERVER_ID, 4, 10, 0, 2, 2],
             &[OPT_LEASE_TIME, 4, 0, 1, 81, 128],
             &[99, 2, 0, 0],
@@ -233,6 +244,7 @@ mod tests {
         assert_eq!(reply.netmask, Some(Ipv4Addr::new(255, 255, 255, 0)));
         assert_eq!(reply.router, Some(Ipv4Addr::new(10, 0, 2, 2)));
         assert_eq!(reply.dns, [Ipv4Addr::new(10, 0, 2, 3), Ipv4Addr::new(1, 1, 1, 1)]);
+        assert_eq!(reply.ntp, [Ipv4Addr::new(10, 0, 2, 4), Ipv4Addr::new(10, 0, 2, 5)], "odd byte ignored");
         assert_eq!(reply.server, Some(Ipv4Addr::new(10, 0, 2, 2)));
         assert_eq!(reply.lease_secs, Some(86400));
     }

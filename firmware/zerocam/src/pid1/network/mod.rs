@@ -1,17 +1,19 @@
 //! Network bring-up for the board: loopback, then the one interface it has (USB Ethernet in
 //! emulation or on an adapter, the USB gadget, or Wi-Fi), an address by DHCP with the static
 //! address from `[network]` as the fallback, and lease renewal. Runs on its own thread so the
-//! HTTP server (listening on 0.0.0.0) is up before the address is.
+//! HTTP server (listening on 0.0.0.0) is up before the address is. Once there is an address
+//! the clock thread starts (the board has no RTC).
 
 mod dhcp_client;
 mod dhcp_packet;
 mod link;
 
+use super::clock;
 use super::config::NetworkConfig;
 use super::error::Pid1Error;
 use super::mounts::wait_for_path;
 use dhcp_client::{Client, Lease};
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, SocketAddrV4};
 use std::path::Path;
 use std::time::Duration;
 
@@ -71,6 +73,8 @@ fn run(config: &NetworkConfig, hostname: &str) {
         }
     };
     apply_lease(&interface, &lease);
+    let dns = if lease.dns.is_empty() { &config.dns } else { &lease.dns };
+    start_clock(config, lease.ntp.clone(), lease.router, dns);
     renew_forever(&client, &interface, &mut lease);
 }
 
@@ -110,9 +114,21 @@ fn use_static(config: &NetworkConfig, interface: &str) {
         return;
     };
     match configure(interface, address, prefix, config.gateway, &config.dns) {
-        Ok(()) => log::info!("{interface} {address}/{prefix} via {} (static)", show(config.gateway)),
+        Ok(()) => {
+            log::info!("{interface} {address}/{prefix} via {} (static)", show(config.gateway));
+            start_clock(config, Vec::new(), config.gateway, &config.dns);
+        }
         Err(err) => log::error!("{err}"),
     }
+}
+
+fn start_clock(config: &NetworkConfig, dhcp_ntp: Vec<Ipv4Addr>, gateway: Option<Ipv4Addr>, dns: &[Ipv4Addr]) {
+    clock::start(clock::Sources {
+        configured: config.ntp.clone(),
+        dhcp: dhcp_ntp,
+        gateway,
+        dns: dns.iter().map(|&server| SocketAddrV4::new(server, clock::DNS_PORT)).collect(),
+    });
 }
 
 fn configure(
@@ -132,7 +148,8 @@ fn configure(
     Ok(())
 }
 
-/// For helpers that resolve names; zerocam itself does not. The root filesystem is RAM.
+/// For helpers that resolve names (zerocam resolves NTP server names itself, see clock/dns.rs,
+/// since the static glibc has no NSS). The root filesystem is RAM.
 fn write_resolv_conf(dns: &[Ipv4Addr]) {
     let text: String = dns.iter().map(|server| format!("nameserver {server}\n")).collect();
     if let Err(err) = std::fs::write("/etc/resolv.conf", text) {
