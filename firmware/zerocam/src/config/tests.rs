@@ -170,6 +170,12 @@ fn bad_libcamera_controls_name_the_line_and_key() {
         ("hflip = \"yes\"\n", "hflip"),
         ("iso = 100\n", "iso"),
     ];
+    assert_refused_at_line_4(head, &cases);
+}
+
+/// Each `head` + case line is refused with an error naming line 4 (the case's line) and
+/// containing the case's needle.
+fn assert_refused_at_line_4(head: &str, cases: &[(&str, &str)]) {
     for (line, needle) in cases {
         let text = format!("{head}{line}");
         let err = parse_file_text(&text).expect_err(&text).to_string();
@@ -225,12 +231,7 @@ fn bad_v4l2_controls_name_the_line_and_key() {
         ("encoder = \"/dev/\"\n", "unknown encoder"),
         ("encoder = 31\n", "encoder"),
     ];
-    for (line, needle) in cases {
-        let text = format!("{head}{line}");
-        let err = parse_file_text(&text).expect_err(&text).to_string();
-        assert!(err.contains("line 4"), "{text:?} -> {err}");
-        assert!(err.contains(needle), "{text:?} -> {err}");
-    }
+    assert_refused_at_line_4(head, &cases);
 }
 
 #[test]
