@@ -20,6 +20,7 @@ mod reaper;
 mod shutdown;
 mod signals;
 mod supervisor;
+mod udp;
 mod watchdog;
 
 pub use config::{NetworkConfig, SystemConfig};

@@ -2,6 +2,7 @@
 //! the initramfs has a static glibc without NSS, so getaddrinfo cannot be used.
 
 use crate::pid1::error::{Context, Pid1Error};
+use crate::pid1::udp::recv_until;
 use std::fmt;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
@@ -192,16 +193,8 @@ fn ask(
     let deadline = Instant::now() + timeout;
     let mut buffer = [0u8; 1500];
     loop {
-        let remaining = deadline.saturating_duration_since(Instant::now());
-        if remaining.is_zero() {
+        let Some((len, from)) = recv_until(socket, deadline, &mut buffer)? else {
             return Err(io::Error::new(io::ErrorKind::TimedOut, format!("no answer within {timeout:?}")));
-        }
-        socket.set_read_timeout(Some(remaining))?;
-        let (len, from) = match socket.recv_from(&mut buffer) {
-            Ok(received) => received,
-            Err(err) if matches!(err.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => continue,
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-            Err(err) => return Err(err),
         };
         if from != SocketAddr::V4(server) {
             continue;

@@ -3,8 +3,8 @@
 
 use super::timestamp::{from_ntp, now_unix_nanos, to_ntp};
 use crate::pid1::error::{Context, Pid1Error};
+use crate::pid1::udp::recv_until;
 use std::fmt;
-use std::io;
 use std::net::{Ipv4Addr, SocketAddrV4, UdpSocket};
 use std::time::{Duration, Instant};
 
@@ -110,16 +110,8 @@ pub fn query(server: SocketAddrV4, timeout: Duration) -> Result<Sample, Pid1Erro
     let deadline = Instant::now() + timeout;
     let mut buffer = [0u8; 512];
     loop {
-        let remaining = deadline.saturating_duration_since(Instant::now());
-        if remaining.is_zero() {
+        let Some((len, _)) = recv_until(&socket, deadline, &mut buffer).context(action)? else {
             return Err(Pid1Error::other(action(), format!("no answer within {timeout:?}")));
-        }
-        socket.set_read_timeout(Some(remaining)).context(action)?;
-        let len = match socket.recv(&mut buffer) {
-            Ok(len) => len,
-            Err(err) if matches!(err.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => continue,
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-            Err(err) => return Err(Pid1Error::new(action(), err)),
         };
         let t4 = now_unix_nanos();
         match parse_reply(&buffer[..len], sent) {

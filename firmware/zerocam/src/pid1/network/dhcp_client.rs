@@ -5,6 +5,7 @@
 
 use super::dhcp_packet::{parse_reply, MessageType, Reply, Request, CLIENT_PORT, SERVER_PORT};
 use crate::pid1::error::Pid1Error;
+use crate::pid1::udp::recv_until;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddrV4, UdpSocket};
 use std::os::fd::AsRawFd;
@@ -90,19 +91,7 @@ impl Client {
         let deadline = Instant::now() + wait;
         let mut buffer = [0u8; 1500];
         loop {
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            if remaining.is_zero() {
-                return Ok(None);
-            }
-            self.socket.set_read_timeout(Some(remaining))?;
-            let len = match self.socket.recv(&mut buffer) {
-                Ok(len) => len,
-                Err(err) if matches!(err.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
-                    return Ok(None)
-                }
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-                Err(err) => return Err(err),
-            };
+            let Some((len, _)) = recv_until(&self.socket, deadline, &mut buffer)? else { return Ok(None) };
             match parse_reply(&buffer[..len], xid, &self.mac) {
                 Some(reply) if reply.kind == kind => return Ok(Some(reply)),
                 Some(reply) if reply.kind == MessageType::Nak => return Ok(None),
