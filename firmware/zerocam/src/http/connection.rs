@@ -27,6 +27,17 @@ pub enum Next {
     Close,
 }
 
+impl Next {
+    /// What follows a complete response to a request that did or did not ask to keep alive.
+    pub fn after(keep_alive: bool) -> Next {
+        if keep_alive {
+            Next::KeepAlive
+        } else {
+            Next::Close
+        }
+    }
+}
+
 pub async fn serve(shared: Arc<Shared>, mut socket: Async<TcpStream>, client: ClientGuard) {
     let mut buf = [0u8; REQUEST_BUFFER];
     let mut filled = 0;
@@ -223,7 +234,7 @@ pub async fn send_body(
         .header("Content-Length", body.len())
         .header("Cache-Control", "no-store");
     send(socket, client, shared, head.finish(keep_alive), if head_only { &[] } else { body }).await?;
-    Ok(if keep_alive { Next::KeepAlive } else { Next::Close })
+    Ok(Next::after(keep_alive))
 }
 
 /// A short plain-text error reply; the connection closes after it unless the error leaves
@@ -256,7 +267,7 @@ pub async fn send_error(
         head.header("Retry-After", 1);
     }
     send(socket, client, shared, head.finish(keep_alive), &body[..body_len]).await?;
-    Ok(if keep_alive { Next::KeepAlive } else { Next::Close })
+    Ok(Next::after(keep_alive))
 }
 
 /// Writes head and body under a write deadline.
@@ -267,16 +278,25 @@ pub async fn send(
     head: &[u8],
     body: &[u8],
 ) -> io::Result<()> {
+    send_parts(socket, client, shared, &mut [IoSlice::new(head), IoSlice::new(body)]).await?;
+    client.count_sent(0, (head.len() + body.len()) as u64);
+    Ok(())
+}
+
+/// Writes every part, gathered, under the client's write deadline: each write that moves
+/// bytes pushes the deadline on, so only a client that stops draining is dropped.
+pub async fn send_parts(
+    socket: &mut Async<TcpStream>,
+    client: &ClientGuard,
+    shared: &Shared,
+    parts: &mut [IoSlice<'_>],
+) -> io::Result<()> {
     let stall_ms = shared.config.stall_timeout_secs as u64 * 1000;
     client.set_deadline(Deadline::Write, shared.now_ms() + stall_ms);
-    let mut parts = [IoSlice::new(head), IoSlice::new(body)];
-    let result = write_all_vectored(socket, &mut parts, || {
+    let result = write_all_vectored(socket, parts, || {
         client.set_deadline(Deadline::Write, shared.now_ms() + stall_ms);
     })
     .await;
     client.clear_deadline();
-    if result.is_ok() {
-        client.count_sent(0, (head.len() + body.len()) as u64);
-    }
     result
 }

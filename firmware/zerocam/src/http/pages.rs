@@ -47,7 +47,7 @@ pub async fn snapshot(
         .header("X-Sequence", lease.seq());
     let body = if head_only { &[][..] } else { lease.bytes() };
     send(socket, client, shared, head.finish(keep_alive), body).await?;
-    Ok(if keep_alive { Next::KeepAlive } else { Next::Close })
+    Ok(Next::after(keep_alive))
 }
 
 /// The recent log lines, oldest first.

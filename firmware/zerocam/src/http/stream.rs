@@ -5,11 +5,10 @@
 //! a client that stops draining hits its write deadline and is dropped, freeing its lease.
 //! Nothing here allocates per frame: the part head is formatted into a buffer on the task.
 
-use super::clients::{ClientGuard, Deadline};
-use super::connection::send;
+use super::clients::ClientGuard;
+use super::connection::{send, send_parts};
 use super::response::Head;
 use super::shared::Shared;
-use super::write::write_all_vectored;
 use crate::pool::{Lease, Pool};
 use async_io::Async;
 use std::future::poll_fn;
@@ -40,7 +39,6 @@ pub async fn serve(
     }
     client.set_camera(camera_index);
     let pool = &camera.pool;
-    let stall_ms = shared.config.stall_timeout_secs as u64 * 1000;
     let mut last_seq = 0;
     let mut part_head = [0u8; PART_HEAD_MAX];
     let result = loop {
@@ -49,13 +47,7 @@ pub async fn serve(
         let frame = lease.bytes();
         let head_len = format_part_head(&mut part_head, frame.len(), lease.captured_us(), last_seq);
         let mut parts = [IoSlice::new(&part_head[..head_len]), IoSlice::new(frame), IoSlice::new(b"\r\n")];
-        client.set_deadline(Deadline::Write, shared.now_ms() + stall_ms);
-        let written = write_all_vectored(socket, &mut parts, || {
-            client.set_deadline(Deadline::Write, shared.now_ms() + stall_ms);
-        })
-        .await;
-        client.clear_deadline();
-        if let Err(err) = written {
+        if let Err(err) = send_parts(socket, client, shared, &mut parts).await {
             break Err(err);
         }
         client.count_sent(1, (head_len + frame.len() + 2) as u64);
