@@ -2,6 +2,8 @@
 //! through a [`FrameOutput`](crate::camera::FrameOutput): borrow a free slot, write one JPEG
 //! into it, publish. Push-style cameras (V4L2, libcamera) fit the same shape.
 
+mod backoff;
+mod fault_card;
 pub mod jpeg_stream;
 // Always compiled: its hardware-independent parts are unit-tested without the feature.
 mod libcamera;

@@ -13,7 +13,13 @@
 // Without the feature nothing calls the hardware-independent parts outside their tests.
 #![cfg_attr(not(feature = "libcamera"), allow(dead_code))]
 
-mod backoff;
+/// Reopening a failed camera: quickly at first (a loose ribbon cable reseated, a restarted
+/// pipeline), then at most every 30 s.
+#[cfg(feature = "libcamera")]
+const FIRST_RETRY: std::time::Duration = std::time::Duration::from_secs(1);
+#[cfg(feature = "libcamera")]
+const LONGEST_RETRY: std::time::Duration = std::time::Duration::from_secs(30);
+
 mod error;
 mod extents;
 mod layout;
@@ -64,14 +70,14 @@ impl LibcameraSource {
     pub fn run(self, mut output: crate::camera::FrameOutput) {
         let size = self.config.size;
         let encoder = crate::jpeg::JpegEncoder::new(self.config.quality.clamp(1, 100) as u8);
-        let mut cards = supervise::FaultCards::new(size.width, size.height, encoder.clone());
+        let mut cards = super::fault_card::FaultCard::new(size.width, size.height, encoder.clone());
         let settings = session::Settings {
             name: self.config.name.clone(),
             camera_id: self.camera_id.clone(),
             size,
             plan: plan::ControlPlan::new(&self.config),
         };
-        let mut backoff = backoff::Backoff::default();
+        let mut backoff = super::backoff::Backoff::new(FIRST_RETRY, LONGEST_RETRY);
         supervise::supervise(&mut output, &mut cards, &mut backoff, |output| {
             session::run(&settings, output, &encoder)
         });

@@ -4,11 +4,9 @@
 //! tries again after a growing delay. Independent of libcamera itself, so it is tested with
 //! fake sessions.
 
-use super::backoff::Backoff;
-use crate::camera::{unix_now_us, FrameOutput};
-use crate::jpeg::JpegEncoder;
-use crate::pool::Dropped;
-use crate::render::MessageCard;
+use crate::camera::FrameOutput;
+use crate::source::backoff::Backoff;
+use crate::source::fault_card::FaultCard;
 use std::time::{Duration, Instant};
 
 /// How one camera session ended.
@@ -23,30 +21,8 @@ pub enum SessionEnd {
 /// Cards stream this often while the camera is down.
 const CARD_PERIOD: Duration = Duration::from_secs(1);
 
-/// Renders and publishes "no camera" cards; the card picture is allocated once.
-pub struct FaultCards {
-    card: MessageCard,
-    encoder: JpegEncoder,
-}
-
-impl FaultCards {
-    pub fn new(width: u32, height: u32, encoder: JpegEncoder) -> FaultCards {
-        FaultCards { card: MessageCard::new(width, height), encoder }
-    }
-
-    pub fn publish(&mut self, output: &mut FrameOutput, message: &str) {
-        let captured = unix_now_us();
-        self.card.draw(message, captured);
-        let (card, encoder) = (&self.card, &self.encoder);
-        // A card that does not fit is dropped and counted by the pool like any frame.
-        let _ = output.publish_jpeg(captured, |slot| {
-            encoder.encode_yuv420(card.image(), slot).map_err(|_| Dropped::TooLarge)
-        });
-    }
-}
-
 /// Runs `session` until it reports [`SessionEnd::Stopped`] or the camera is stopped.
-pub fn supervise<S>(output: &mut FrameOutput, cards: &mut FaultCards, backoff: &mut Backoff, mut session: S)
+pub fn supervise<S>(output: &mut FrameOutput, cards: &mut FaultCard, backoff: &mut Backoff, mut session: S)
 where
     S: FnMut(&mut FrameOutput) -> SessionEnd,
 {
@@ -68,10 +44,11 @@ where
 }
 
 /// Streams the card until `delay` has passed (or the camera is stopped).
-fn show_cards_for(output: &mut FrameOutput, cards: &mut FaultCards, message: &str, delay: Duration) {
+fn show_cards_for(output: &mut FrameOutput, cards: &mut FaultCard, message: &str, delay: Duration) {
     let until = Instant::now() + delay;
     loop {
-        cards.publish(output, message);
+        // A card that does not fit is dropped and counted by the pool like any frame.
+        let _ = cards.publish(output, message);
         let now = Instant::now();
         if now >= until || output.camera().stopping() {
             return;
@@ -85,6 +62,7 @@ mod tests {
     use super::*;
     use crate::camera::Camera;
     use crate::config::{CameraConfig, Resolution};
+    use crate::jpeg::JpegEncoder;
     use std::sync::atomic::Ordering;
 
     fn output() -> (std::sync::Arc<Camera>, FrameOutput) {
@@ -95,7 +73,7 @@ mod tests {
     #[test]
     fn failures_show_cards_report_the_fault_and_retry() {
         let (camera, mut output) = output();
-        let mut cards = FaultCards::new(160, 120, JpegEncoder::default());
+        let mut cards = FaultCard::new(160, 120, JpegEncoder::default());
         let mut backoff = Backoff::new(Duration::from_millis(5), Duration::from_millis(20));
         let mut attempts = 0;
         let mut faults_seen = Vec::new();
@@ -119,7 +97,7 @@ mod tests {
     #[test]
     fn a_session_that_delivered_resets_the_backoff() {
         let (_camera, mut output) = output();
-        let mut cards = FaultCards::new(160, 120, JpegEncoder::default());
+        let mut cards = FaultCard::new(160, 120, JpegEncoder::default());
         let mut backoff = Backoff::new(Duration::from_millis(1), Duration::from_millis(50));
         backoff.next_delay();
         backoff.next_delay();
@@ -138,7 +116,7 @@ mod tests {
     #[test]
     fn a_stopped_camera_ends_the_loop_during_the_wait() {
         let (camera, mut output) = output();
-        let mut cards = FaultCards::new(160, 120, JpegEncoder::default());
+        let mut cards = FaultCard::new(160, 120, JpegEncoder::default());
         let mut backoff = Backoff::new(Duration::from_secs(3600), Duration::from_secs(3600));
         let started = Instant::now();
         let mut attempts = 0;

@@ -4,11 +4,12 @@
 //! until it works again. Generic over the device so the state machine is tested without one.
 
 use super::error::V4l2Error;
-use crate::camera::{unix_now_us, FrameOutput};
+use crate::camera::FrameOutput;
 use crate::config::Resolution;
 use crate::jpeg::JpegEncoder;
 use crate::pool::Dropped;
-use crate::render::MessageCard;
+use crate::source::backoff::Backoff;
+use crate::source::fault_card::FaultCard as SharedFaultCard;
 use std::fmt::Write;
 use std::time::{Duration, Instant};
 
@@ -59,38 +60,12 @@ impl Timing {
     };
 }
 
-/// Exponential backoff: first, 2×first, 4×first... capped at max.
-#[derive(Debug, Clone)]
-pub struct Backoff {
-    timing: Timing,
-    next: Duration,
-}
-
-impl Backoff {
-    pub fn new(timing: Timing) -> Backoff {
-        Backoff { timing, next: timing.first_retry }
-    }
-
-    /// The wait before the next attempt; each call doubles the one after.
-    pub fn next_delay(&mut self) -> Duration {
-        let delay = self.next;
-        self.next = (self.next * 2).min(self.timing.max_retry);
-        delay
-    }
-
-    /// After the camera worked again: the next fault retries quickly.
-    pub fn reset(&mut self) {
-        self.next = self.timing.first_retry;
-    }
-}
-
 /// What the card says before the reason.
 pub const CARD_PREFIX: &str = "no camera: ";
 
 /// The generated picture shown instead of camera frames.
 pub struct FaultCard {
-    card: MessageCard,
-    encoder: JpegEncoder,
+    card: SharedFaultCard,
     text: String,
     size: Resolution,
 }
@@ -98,8 +73,7 @@ pub struct FaultCard {
 impl FaultCard {
     pub fn new(size: Resolution, quality: u8) -> FaultCard {
         FaultCard {
-            card: MessageCard::new(size.width, size.height),
-            encoder: JpegEncoder::new(quality),
+            card: SharedFaultCard::new(size.width, size.height, JpegEncoder::new(quality)),
             text: String::with_capacity(256),
             size,
         }
@@ -114,12 +88,7 @@ impl FaultCard {
     pub fn publish(&mut self, output: &mut FrameOutput, reason: &str) -> Result<u64, Dropped> {
         self.text.clear();
         let _ = write!(self.text, "{CARD_PREFIX}{reason}");
-        let now = unix_now_us();
-        self.card.draw(&self.text, now);
-        let (card, encoder) = (&self.card, &self.encoder);
-        output.publish_jpeg(now, |slot| {
-            encoder.encode_yuv420(card.image(), slot).map_err(|_| Dropped::TooLarge)
-        })
+        self.card.publish(output, &self.text)
     }
 }
 
@@ -130,7 +99,7 @@ pub fn supervise<C: Connect>(
     card: &mut FaultCard,
     timing: Timing,
 ) {
-    let mut backoff = Backoff::new(timing);
+    let mut backoff = Backoff::new(timing.first_retry, timing.max_retry);
     while !output.camera().stopping() {
         let failure = match connector.connect() {
             Ok(mut session) => {

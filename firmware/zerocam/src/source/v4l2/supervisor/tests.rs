@@ -1,5 +1,5 @@
 use super::*;
-use crate::camera::Camera;
+use crate::camera::{unix_now_us, Camera};
 use crate::config::CameraConfig;
 use crate::source::v4l2::error::Failure;
 use rustix::io::Errno;
@@ -14,7 +14,7 @@ const CAMERA_FRAME: [u8; 10] = [0xFF, 0xD8, 0xFF, 0xFE, 0x00, 0x04, b'c', b'm', 
 
 #[test]
 fn backoff_doubles_to_the_cap_and_resets() {
-    let mut backoff = Backoff::new(Timing::DEFAULT);
+    let mut backoff = Backoff::new(Timing::DEFAULT.first_retry, Timing::DEFAULT.max_retry);
     let delays: Vec<u64> = (0..7).map(|_| backoff.next_delay().as_millis() as u64).collect();
     assert_eq!(delays, [500, 1000, 2000, 4000, 8000, 10_000, 10_000]);
     backoff.reset();

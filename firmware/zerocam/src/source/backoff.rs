@@ -1,11 +1,9 @@
-//! How long to wait before opening the camera again after it failed: quickly at first (a
-//! loose ribbon cable reseated, a restarted pipeline), then at most every 30 s so a missing
-//! camera costs the Pi Zero next to nothing.
+//! How long a camera source waits before opening its camera again after it failed: quickly
+//! at first (a cable reseated, a restarted pipeline), then ever more rarely, so a missing
+//! camera costs the Pi Zero next to nothing. Shared by the V4L2 and libcamera sources, each
+//! with its own first and longest delay.
 
 use std::time::Duration;
-
-pub const FIRST_RETRY: Duration = Duration::from_secs(1);
-pub const LONGEST_RETRY: Duration = Duration::from_secs(30);
 
 /// Doubling delays from `first` up to `longest`; back to `first` once the camera worked.
 #[derive(Debug, Clone)]
@@ -34,23 +32,17 @@ impl Backoff {
     }
 }
 
-impl Default for Backoff {
-    fn default() -> Backoff {
-        Backoff::new(FIRST_RETRY, LONGEST_RETRY)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn delays_double_up_to_the_cap_and_reset() {
-        let mut backoff = Backoff::default();
+        let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(30));
         let secs: Vec<u64> = (0..8).map(|_| backoff.next_delay().as_secs()).collect();
         assert_eq!(secs, [1, 2, 4, 8, 16, 30, 30, 30]);
         backoff.reset();
-        assert_eq!(backoff.next_delay(), FIRST_RETRY);
+        assert_eq!(backoff.next_delay(), Duration::from_secs(1));
     }
 
     #[test]
