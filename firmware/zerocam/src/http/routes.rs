@@ -31,6 +31,14 @@ impl Route<'_> {
             _ => "GET, HEAD",
         }
     }
+
+    /// The same, plus OPTIONS, for an OPTIONS reply's Allow header.
+    pub fn allow_with_options(&self) -> &'static str {
+        match self {
+            Route::Power(_) => "POST, OPTIONS",
+            _ => "GET, HEAD, OPTIONS",
+        }
+    }
 }
 
 pub fn route<'a>(path: &'a str, query: &'a str) -> Route<'a> {

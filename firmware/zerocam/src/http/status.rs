@@ -56,16 +56,21 @@ pub fn json(shared: &Shared) -> String {
     let clients = shared.clients.views();
     let _ = write!(
         out,
-        "],\"http\":{{\"listen\":\"{}\",\"max_clients\":{},\"clients_active\":{},\"accepted\":{},\"requests\":{},\
-         \"rejected_full\":{},\"bad_requests\":{},\"timeouts\":{}}},\"clients\":[",
+        "],\"http\":{{\"listen\":\"{}\",\"max_clients\":{},\"max_clients_per_peer\":{},\"clients_active\":{},\
+         \"accepted\":{},\"requests\":{},\"rejected_full\":{},\"rejected_peer_limit\":{},\"bad_requests\":{},\
+         \"timeouts\":{},\"login_failures\":{},\"frames_held\":{}}},\"clients\":[",
         shared.local_addr,
         shared.clients.capacity(),
+        shared.config.max_clients_per_peer,
         clients.len(),
         counters.accepted.load(Ordering::Relaxed),
         counters.requests.load(Ordering::Relaxed),
         counters.rejected_full.load(Ordering::Relaxed),
+        counters.rejected_peer_limit.load(Ordering::Relaxed),
         counters.bad_requests.load(Ordering::Relaxed),
         counters.timeouts.load(Ordering::Relaxed),
+        counters.login_failures.load(Ordering::Relaxed),
+        counters.frames_held.load(Ordering::Relaxed),
     );
     for (index, client) in clients.iter().enumerate() {
         let camera = client.camera.and_then(|i| shared.cameras.get(i)).map(|c| quoted(c.name()));

@@ -27,8 +27,14 @@ pub fn vga_clip() -> PathBuf {
     path
 }
 
+/// Every test client comes from 127.0.0.1, so the per-peer cap is lifted except where a
+/// test is about it.
 pub fn http_config() -> HttpConfig {
-    HttpConfig { listen: Some("127.0.0.1:0".parse().expect("addr")), ..HttpConfig::default() }
+    HttpConfig {
+        listen: Some("127.0.0.1:0".parse().expect("addr")),
+        max_clients_per_peer: 4096,
+        ..HttpConfig::default()
+    }
 }
 
 /// A server replaying the VGA clip.
