@@ -25,8 +25,12 @@ use async_io::Async;
 use std::future::poll_fn;
 use std::io::{self, IoSlice, Write};
 use std::net::TcpStream;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::Poll;
+
+/// Whether the "sockets too small for the largest frame" warning was given (once is enough).
+static WARNED_SMALL_BUFFER: AtomicBool = AtomicBool::new(false);
 
 /// The longest head a frame may be sent with (a stream part's, or a snapshot's response).
 pub const FRAME_HEAD_MAX: usize = 512;
@@ -53,11 +57,17 @@ impl FrameSender {
     ) -> FrameSender {
         let stall_ms = shared.config.stall_timeout_secs as u64 * 1000;
         client.set_deadline(Deadline::Write, shared.now_ms() + stall_ms);
+        let capacity = socket_queue::size_send_buffer(socket, shared.socket_send_buffer);
+        if capacity < shared.socket_send_buffer && !WARNED_SMALL_BUFFER.swap(true, Ordering::Relaxed) {
+            log::info!(
+                "sockets may buffer only {} KiB, less than a slot ({} KiB): a frame larger than \
+                 that holds its slot while a slow viewer takes it; raise net.core.wmem_max",
+                capacity / 1024,
+                shared.socket_send_buffer / 1024
+            );
+        }
         FrameSender {
-            room: SendRoom {
-                capacity: socket_queue::size_send_buffer(socket, shared.socket_send_buffer),
-                budget: shared.config.send_buffer_kib * 1024,
-            },
+            room: SendRoom { capacity, budget: shared.config.send_buffer_kib * 1024 },
             last_queued: 0,
             head: [0; FRAME_HEAD_MAX],
             trailer,
