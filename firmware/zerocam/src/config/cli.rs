@@ -12,6 +12,8 @@ zerocam: MJPEG network camera
 USAGE:
     zerocam [OPTIONS]            stream (open http://127.0.0.1:8080/)
     zerocam cameras              list V4L2 cameras with their formats, sizes and rates
+    zerocam hash-password        read a viewer password on stdin, print its hash for
+                                 [[http.viewer]] password_hash
 
 OPTIONS:
     --config FILE          TOML config file (flags override it)
@@ -32,6 +34,7 @@ OPTIONS:
 pub enum Command {
     Serve(Box<Config>),
     ListCameras,
+    HashPassword,
     Help,
     Version,
 }
@@ -104,6 +107,7 @@ where
                 overrides.push(Override::LogLevel(level));
             }
             Value(word) if word == "cameras" => list_cameras = true,
+            Value(word) if word == "hash-password" => return Ok(Command::HashPassword),
             other => return Err(flag_error(other.unexpected())),
         }
     }

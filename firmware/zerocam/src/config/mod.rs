@@ -2,10 +2,12 @@
 //! top. Unknown keys and bad values are errors that name the key and its line; the program
 //! refuses to start on them.
 
+mod accounts;
 mod cli;
 mod file;
 mod values;
 
+pub use accounts::ViewerAccount;
 pub use cli::{parse_args, Command, HELP};
 pub use file::{parse_file_text, read_file, ConfigError};
 pub use values::{Resolution, SourceSpec};
@@ -70,6 +72,10 @@ pub struct HttpConfig {
     pub send_buffer_kib: usize,
     /// Enables POST /api/poweroff and /api/reboot with `Authorization: Bearer <token>`.
     pub admin_token: Option<String>,
+    /// Viewer login: when any account is set, every page, stream, snapshot, status, metrics
+    /// and log URL needs HTTP Basic credentials of one of them.
+    #[serde(rename = "viewer")]
+    pub viewers: Vec<ViewerAccount>,
 }
 
 impl Default for HttpConfig {
@@ -83,6 +89,7 @@ impl Default for HttpConfig {
             idle_timeout_secs: 30,
             send_buffer_kib: 128,
             admin_token: None,
+            viewers: Vec::new(),
         }
     }
 }

@@ -6,6 +6,7 @@ use super::request::{self, Method, ParseError, Request};
 use super::response::Head;
 use super::routes::{route, CameraRef, Route};
 use super::shared::{HttpCounters, Shared};
+use super::viewer_auth::ViewerCheck;
 use super::write::write_all_vectored;
 use super::{pages, stream};
 use async_io::Async;
@@ -234,16 +235,42 @@ async fn respond(
         )
         .await;
     }
+    if route.needs_viewer_login() {
+        match shared.viewers.check(shared, client.peer_ip(), request.authorization).await {
+            ViewerCheck::Allowed => {}
+            ViewerCheck::Challenge { close } => {
+                HttpCounters::bump(&shared.counters.login_failures);
+                return send_basic_challenge(socket, client, shared, keep_alive && !close).await;
+            }
+            ViewerCheck::LockedOut => {
+                HttpCounters::bump(&shared.counters.login_failures);
+                let reason = "too many wrong logins: wait and try again";
+                return send_error(socket, client, shared, 429, reason, None, false).await;
+            }
+            ViewerCheck::Busy => {
+                return send_error(socket, client, shared, 503, "busy checking logins", None, keep_alive)
+                    .await;
+            }
+        }
+    }
     let head_only = request.method == Method::Head;
     let camera_index = |camera: CameraRef<'_>| match camera {
         CameraRef::First => (!shared.cameras.is_empty()).then_some(0),
         CameraRef::Named(name) => shared.camera_index(name),
+        CameraRef::Index(index) => (index < shared.cameras.len()).then_some(index),
     };
     match route {
-        Route::Stream { camera } => match camera_index(camera) {
-            Some(index) => stream::serve(shared, socket, client, index, head_only).await.map(|_| Next::Close),
-            None => send_error(socket, client, shared, 404, "no such camera", None, keep_alive).await,
+        Route::Stream { camera } => match (camera_index(camera), stream::max_fps(request.query)) {
+            (Some(index), Ok(max_fps)) => {
+                stream::serve(shared, socket, client, index, head_only, max_fps).await.map(|_| Next::Close)
+            }
+            (None, _) => send_error(socket, client, shared, 404, "no such camera", None, keep_alive).await,
+            (_, Err(why)) => send_error(socket, client, shared, 400, why, None, false).await,
         },
+        Route::Icon => {
+            let kind = "image/svg+xml";
+            send_body(socket, client, shared, 200, kind, pages::ICON.as_bytes(), head_only, keep_alive).await
+        }
         Route::Snapshot { camera } => match camera_index(camera) {
             Some(index) => {
                 pages::snapshot(shared, socket, client, index, head_only, request.keep_alive).await
@@ -322,6 +349,22 @@ pub async fn send_body(
         .header("Content-Length", body.len())
         .header("Cache-Control", "no-store");
     send(socket, client, shared, head.finish(keep_alive), if head_only { &[] } else { body }).await?;
+    Ok(Next::after(keep_alive))
+}
+
+/// 401 for viewer login: the Basic challenge browsers answer with their login prompt.
+async fn send_basic_challenge(
+    socket: &mut Async<TcpStream>,
+    client: &ClientGuard,
+    shared: &Shared,
+    keep_alive: bool,
+) -> io::Result<Next> {
+    let body = b"401 this camera needs a viewer login\n";
+    let mut head = Head::new(401);
+    head.header("Content-Type", "text/plain; charset=utf-8")
+        .header("Content-Length", body.len())
+        .header("WWW-Authenticate", "Basic realm=\"zerocam\", charset=\"UTF-8\"");
+    send(socket, client, shared, head.finish(keep_alive), body).await?;
     Ok(Next::after(keep_alive))
 }
 

@@ -44,6 +44,10 @@ pub struct FrameSender {
     head: [u8; FRAME_HEAD_MAX],
     /// What follows each frame (a stream part's CRLF).
     trailer: &'static [u8],
+    /// A viewer's own rate cap (`?fps=N`): frames are spaced at least this far apart, on
+    /// average, and no frame is taken before `next_due_ms`.
+    interval_ms: u64,
+    next_due_ms: u64,
 }
 
 impl FrameSender {
@@ -71,6 +75,29 @@ impl FrameSender {
             last_queued: 0,
             head: [0; FRAME_HEAD_MAX],
             trailer,
+            interval_ms: 0,
+            next_due_ms: 0,
+        }
+    }
+
+    /// Sends at most `fps` frames a second (still always the newest one when it is due).
+    pub fn limit_rate(&mut self, fps: u32) {
+        self.interval_ms = 1000 / u64::from(fps.max(1));
+    }
+
+    /// Whether a frame may be taken at `now_ms` under the rate cap. Due times advance by the
+    /// interval, so the long-run rate never exceeds the cap, and a frame arriving a tenth of
+    /// an interval early still counts (camera frames do not land exactly on the due time).
+    fn due(&self, now_ms: u64) -> bool {
+        now_ms + self.interval_ms / 10 >= self.next_due_ms
+    }
+
+    fn schedule_next(&mut self, now_ms: u64) {
+        if self.interval_ms > 0 {
+            let next = self.next_due_ms + self.interval_ms;
+            // After a pause (no frames, or a slow socket) start afresh instead of catching up.
+            self.next_due_ms =
+                if next + self.interval_ms < now_ms { now_ms + self.interval_ms } else { next };
         }
     }
 
@@ -93,6 +120,10 @@ impl FrameSender {
         loop {
             let lease = next_frame(pool, client, checked).await?;
             checked = lease.seq();
+            let now_ms = shared.now_ms();
+            if !self.due(now_ms) {
+                continue;
+            }
             let queued = socket_queue::queued_bytes(socket.get_ref())?;
             if queued < self.last_queued || queued == 0 {
                 // The client drains (or is empty): it is slow at worst, not stalled.
@@ -127,6 +158,7 @@ impl FrameSender {
                 .await?;
             }
             self.last_queued = queued + part_len;
+            self.schedule_next(now_ms);
             client.set_deadline(Deadline::Write, shared.now_ms() + stall_ms);
             client.count_sent(1, part_len as u64);
             return Ok(checked);
@@ -162,4 +194,48 @@ pub fn format_into(buf: &mut [u8], args: std::fmt::Arguments<'_>) -> usize {
     let before = cursor.len();
     let _ = cursor.write_fmt(args);
     before - cursor.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn capped(fps: u32) -> FrameSender {
+        let mut sender = FrameSender {
+            room: SendRoom { capacity: 1 << 20, budget: 1 << 17 },
+            last_queued: 0,
+            head: [0; FRAME_HEAD_MAX],
+            trailer: b"",
+            interval_ms: 0,
+            next_due_ms: 0,
+        };
+        sender.limit_rate(fps);
+        sender
+    }
+
+    /// Frames every 40 ms (25 fps, with jitter) against a 5 fps cap: exactly five a second.
+    #[test]
+    fn the_rate_cap_takes_every_nth_frame_and_never_more() {
+        let mut sender = capped(5);
+        let mut taken = Vec::new();
+        for frame in 0..250u64 {
+            let now = frame * 40 + [0, 3, 1, 2][frame as usize % 4];
+            if sender.due(now) {
+                taken.push(now);
+                sender.schedule_next(now);
+            }
+        }
+        assert_eq!(taken.len(), 50, "10 s at 5 fps: {taken:?}");
+        let uncapped = FrameSender { interval_ms: 0, ..capped(1) };
+        assert!((0..10).all(|now| uncapped.due(now)));
+    }
+
+    #[test]
+    fn after_a_pause_the_cap_starts_afresh() {
+        let mut sender = capped(10);
+        sender.schedule_next(0);
+        sender.schedule_next(5_000);
+        assert!(!sender.due(5_050));
+        assert!(sender.due(5_100));
+    }
 }

@@ -18,6 +18,7 @@ mod shared;
 mod socket_queue;
 pub mod status;
 mod stream;
+pub mod viewer_auth;
 mod write;
 
 pub use server::{accept_loop, bind, ServerHealth};

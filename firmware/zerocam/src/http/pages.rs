@@ -15,11 +15,15 @@ use std::net::TcpStream;
 use std::sync::Arc;
 
 const PAGE_TEMPLATE: &str = include_str!("page.html");
+/// The site icon: a small camera, as SVG (served for /favicon.ico too; browsers take it).
+pub const ICON: &str = include_str!("icon.svg");
 
 /// The live-view page of one camera: the picture plus stats refreshed from /status.
 pub fn live_page(shared: &Shared, camera_index: usize) -> String {
     let name = shared.cameras[camera_index].name();
     let base = if camera_index == 0 { "/".to_string() } else { format!("/cam/{name}/") };
+    // Every camera is one tap away when there are several (the current one is marked by the
+    // page's script).
     let nav: String = if shared.cameras.len() > 1 {
         shared.cameras.iter().map(|camera| format!("<a href=\"/cam/{0}/\">{0}</a>", camera.name())).collect()
     } else {

@@ -41,6 +41,9 @@ impl Head {
         let mut head = Head { buf: [0; HEAD_MAX], len: 0 };
         head.line(format_args!("HTTP/1.1 {status} {}", reason_phrase(status)));
         head.line(format_args!("Server: zerocam"));
+        if crate::system::clock_reliable() {
+            head.header("Date", httpdate::HttpDate::from(std::time::SystemTime::now()));
+        }
         head
     }
 

@@ -4,6 +4,7 @@ use super::auth::LoginLimiter;
 use super::clients::ClientTable;
 use super::fd_limit;
 use super::frame_send::FRAME_HEAD_MAX;
+use super::viewer_auth::ViewerGate;
 use crate::camera::Camera;
 use crate::config::HttpConfig;
 use crate::system::{RunMode, SharedControl};
@@ -49,8 +50,10 @@ pub struct Shared {
     started: Instant,
     /// Milliseconds since start at the housekeeper's last turn (health check).
     pub housekeeper_tick_ms: AtomicU64,
-    /// Failed admin logins per peer.
+    /// Failed logins (admin token, viewer passwords) per peer.
     pub logins: LoginLimiter,
+    /// Viewer login, when `[[http.viewer]]` accounts are set.
+    pub viewers: ViewerGate,
     /// The send buffer asked for each client: room for the largest frame of any camera, so
     /// that a frame can always be taken in one write (see frame_send.rs).
     pub socket_send_buffer: usize,
@@ -64,6 +67,10 @@ impl Shared {
         mode: RunMode,
         control: SharedControl,
     ) -> Shared {
+        if mode == RunMode::Process {
+            // An ordinary program trusts the machine's clock; the board waits for NTP.
+            crate::system::mark_clock_reliable();
+        }
         let largest_frame = cameras.iter().map(|camera| camera.pool.slot_bytes()).max().unwrap_or(0);
         let socket_send_buffer = (config.send_buffer_kib * 1024).max(largest_frame + FRAME_HEAD_MAX + 2);
         Shared {
@@ -77,6 +84,7 @@ impl Shared {
             started: Instant::now(),
             housekeeper_tick_ms: AtomicU64::new(0),
             logins: LoginLimiter::default(),
+            viewers: ViewerGate::default(),
             socket_send_buffer,
         }
     }

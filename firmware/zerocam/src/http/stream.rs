@@ -12,6 +12,7 @@ use super::connection::send;
 #[cfg(test)]
 use super::frame_send::FRAME_HEAD_MAX;
 use super::frame_send::{format_into, FrameSender};
+use super::request::query_value;
 use super::response::Head;
 use super::shared::Shared;
 use crate::pool::Lease;
@@ -28,6 +29,7 @@ pub async fn serve(
     client: &ClientGuard,
     camera_index: usize,
     head_only: bool,
+    max_fps: Option<u32>,
 ) -> io::Result<()> {
     let camera = &shared.cameras[camera_index];
     let mut head = Head::new(200);
@@ -42,6 +44,9 @@ pub async fn serve(
     client.set_camera(camera_index);
     let pool = &camera.pool;
     let mut sender = FrameSender::new(shared, socket, client, b"\r\n");
+    if let Some(fps) = max_fps {
+        sender.limit_rate(fps);
+    }
     let mut last_seq = 0;
     let result = loop {
         let sent = sender
@@ -54,6 +59,17 @@ pub async fn serve(
     };
     pool.signal().unregister(client.id());
     result
+}
+
+/// The `fps` query parameter: a viewer's own frame-rate cap (a phone on a slow link).
+pub fn max_fps(query: &str) -> Result<Option<u32>, &'static str> {
+    match query_value(query, "fps") {
+        None => Ok(None),
+        Some(text) => match text.parse::<u32>() {
+            Ok(fps) if (1..=120).contains(&fps) => Ok(Some(fps)),
+            _ => Err("fps must be a whole number of frames per second, 1 to 120"),
+        },
+    }
 }
 
 /// `--boundary` plus the part's headers for the leased frame; the frame and a CRLF follow.
@@ -89,5 +105,14 @@ mod tests {
         );
         let worst = part_head(&mut buf, usize::MAX, u64::MAX, u64::MAX);
         assert!(worst < FRAME_HEAD_MAX);
+    }
+
+    #[test]
+    fn the_fps_parameter() {
+        assert_eq!(max_fps(""), Ok(None));
+        assert_eq!(max_fps("action=stream&fps=5"), Ok(Some(5)));
+        for bad in ["fps=0", "fps=121", "fps=x", "fps=", "fps=2.5"] {
+            assert!(max_fps(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -251,8 +251,13 @@ impl Stream {
         Stream::open_on(connect(addr), path)
     }
 
-    pub fn open_on(mut stream: TcpStream, path: &str) -> Stream {
-        write!(stream, "GET {path} HTTP/1.1\r\nHost: test\r\n\r\n").expect("send");
+    pub fn open_on(stream: TcpStream, path: &str) -> Stream {
+        Stream::open_with(stream, path, "")
+    }
+
+    /// Opens a stream with extra header lines (each ending in CRLF).
+    pub fn open_with(mut stream: TcpStream, path: &str, headers: &str) -> Stream {
+        write!(stream, "GET {path} HTTP/1.1\r\nHost: test\r\n{headers}\r\n").expect("send");
         let mut reader = BufReader::new(stream);
         let (status, headers) = read_head(&mut reader);
         assert_eq!(status, 200, "stream status");
