@@ -4,7 +4,7 @@
 use crate::camera::Camera;
 use crate::config::{Config, HttpConfig};
 use crate::http::{self, ServerHealth, Shared};
-use crate::source::{start_camera, SourceError};
+use crate::source::{start_camera, start_stand_in, SourceError};
 use crate::system::{RunMode, SharedControl, SharedHealth};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -37,15 +37,33 @@ pub struct Running {
     thread: Option<JoinHandle<()>>,
 }
 
+/// Starts every camera, then the server. On a PC a camera that cannot start stops
+/// start-up with the error; as PID 1 it shows the test pattern with the reason instead, so
+/// the board stays reachable.
 pub fn start(config: &Config, mode: RunMode, control: SharedControl) -> Result<Running, StartError> {
-    let cameras: Vec<Arc<Camera>> = config
-        .cameras_or_default()
-        .iter()
-        .map(|camera| {
-            start_camera(camera, config.http.max_clients)
-                .map_err(|error| StartError::Camera { name: camera.name.clone(), error })
-        })
-        .collect::<Result<_, _>>()?;
+    let subscribers = config.http.max_clients;
+    let mut cameras: Vec<Arc<Camera>> = Vec::new();
+    for camera in config.cameras_or_default() {
+        let started = start_camera(&camera, subscribers).or_else(|error| {
+            let reason = error.to_string();
+            let failed = StartError::Camera { name: camera.name.clone(), error };
+            match mode {
+                RunMode::Process => Err(failed),
+                RunMode::Pid1 => {
+                    log::error!("{failed}; showing the test pattern instead");
+                    start_stand_in(&camera, subscribers, &reason)
+                        .map_err(|error| StartError::Camera { name: camera.name.clone(), error })
+                }
+            }
+        });
+        match started {
+            Ok(started) => cameras.push(started),
+            Err(failed) => {
+                cameras.iter().for_each(|camera| camera.stop());
+                return Err(failed);
+            }
+        }
+    }
     serve_cameras(cameras, &config.http, mode, control)
 }
 

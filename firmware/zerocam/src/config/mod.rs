@@ -105,6 +105,10 @@ impl Default for LogConfig {
     }
 }
 
+/// The largest frame slot, in KiB (`slot_kib`'s upper bound). A replay clip with a larger
+/// frame is refused rather than given slots that size.
+pub const MAX_SLOT_KIB: usize = 16384;
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CameraConfig {
@@ -126,7 +130,7 @@ pub struct CameraConfig {
     pub slots: usize,
     /// Bytes per slot, in KiB; by default derived from the frame size (or, for replay, the
     /// largest frame of the file).
-    #[serde(deserialize_with = "file::optional_within::<16, 16384, _>")]
+    #[serde(deserialize_with = "file::optional_within::<16, MAX_SLOT_KIB, _>")]
     pub slot_kib: Option<usize>,
     /// Sensor settings for `libcamera` sources (`[camera.libcamera]`); other sources ignore them.
     pub libcamera: LibcameraControls,

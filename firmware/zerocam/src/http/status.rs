@@ -20,21 +20,24 @@ pub fn json(shared: &Shared) -> String {
         let c = pool.counters();
         let usage = pool.usage();
         let fault = camera.fault();
+        // The source running now: what `auto` picked, or the test pattern standing in.
+        let in_use = camera.source_in_use();
         // What the source found when it opened its device (null until then, or for sources
         // without one); recorded by the source thread, so this makes no ioctls.
-        let device = match &camera.config.source {
+        let device = match &in_use {
             crate::config::SourceSpec::V4l2(path) => crate::source::v4l2::device_status_json(path),
             _ => "null".to_string(),
         };
         let _ = write!(
             out,
-            "{}{{\"name\":{},\"source\":{},\"resolution\":\"{}\",\"fps_target\":{},\"fps_in\":{},\"fps_out\":{},\
+            "{}{{\"name\":{},\"source\":{},\"source_in_use\":{},\"resolution\":\"{}\",\"fps_target\":{},\"fps_in\":{},\"fps_out\":{},\
              \"frames_published\":{},\"bytes_published\":{},\"fault\":{},\
              \"dropped\":{{\"no_free_slot\":{},\"too_large\":{},\"corrupt\":{}}},\
              \"pool\":{{\"slots\":{},\"slot_bytes\":{},\"leased\":{},\"writing\":{},\"leases\":{}}},\"device\":{}}}",
             if index > 0 { "," } else { "" },
             quoted(camera.name()),
             quoted(&camera.config.source.to_string()),
+            quoted(&in_use.to_string()),
             camera.resolution(),
             camera.config.fps,
             hundredths(camera.fps_in_x100.load(Ordering::Relaxed)),

@@ -100,6 +100,27 @@ pub fn start_camera(config: &CameraConfig, subscribers: usize) -> Result<Arc<Cam
     }
 }
 
+/// Process 1 must stay reachable: a camera whose source cannot start shows the test pattern
+/// instead, with the reason in its fault (/status, the log) and written on the picture.
+pub fn start_stand_in(
+    config: &CameraConfig,
+    subscribers: usize,
+    reason: &str,
+) -> Result<Arc<Camera>, SourceError> {
+    let fault = format!("{reason}; showing the test pattern instead");
+    let mut pattern = testpattern::TestPattern::new(config);
+    pattern.set_caption(&fault);
+    let slot_bytes = config.slot_kib.map(|kib| kib * 1024).unwrap_or(pattern.frame_bound()).max(MIN_SLOT_BYTES);
+    let (camera, output) = Camera::new(config.clone(), slot_bytes, subscribers);
+    output.set_source_in_use(SourceSpec::TestPattern);
+    output.set_fault(Some(fault));
+    std::thread::Builder::new()
+        .name(format!("cam-{}", config.name))
+        .spawn(move || pattern.run(output))
+        .map_err(SourceError::Thread)?;
+    Ok(camera)
+}
+
 /// A generous bound for one encoded frame of `width`×`height`: JPEG at high quality rarely
 /// exceeds 1.5 bytes per pixel for camera pictures; a frame beyond it is dropped and counted.
 pub fn encoded_frame_bound(width: u32, height: u32) -> usize {
