@@ -2,7 +2,7 @@
 //! server on its own thread with a single-threaded executor.
 
 use crate::camera::Camera;
-use crate::config::{Config, HttpConfig};
+use crate::config::{CameraConfig, Config, HttpConfig};
 use crate::http::{self, ServerHealth, Shared};
 use crate::source::{start_camera, start_stand_in, SourceError};
 use crate::system::{RunMode, SharedControl, SharedHealth};
@@ -12,16 +12,26 @@ use std::thread::JoinHandle;
 
 #[derive(Debug)]
 pub enum StartError {
-    Camera { name: String, error: SourceError },
-    Bind { addr: SocketAddr, error: std::io::Error },
+    /// `setting` names the camera's source and where it was set (file and key, or flag).
+    Camera {
+        name: String,
+        setting: String,
+        error: SourceError,
+    },
+    /// `setting` names the listen address and where it was set.
+    Bind {
+        addr: SocketAddr,
+        setting: String,
+        error: std::io::Error,
+    },
     Thread(std::io::Error),
 }
 
 impl std::fmt::Display for StartError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            StartError::Camera { name, error } => write!(f, "camera {name}: {error}"),
-            StartError::Bind { addr, error } => write!(f, "cannot listen on {addr}: {error}"),
+            StartError::Camera { setting, error, .. } => write!(f, "{setting}: {error}"),
+            StartError::Bind { setting, error, .. } => write!(f, "{setting}: cannot listen: {error}"),
             StartError::Thread(error) => write!(f, "cannot start the HTTP thread: {error}"),
         }
     }
@@ -43,16 +53,20 @@ pub struct Running {
 pub fn start(config: &Config, mode: RunMode, control: SharedControl) -> Result<Running, StartError> {
     let subscribers = config.http.max_clients;
     let mut cameras: Vec<Arc<Camera>> = Vec::new();
-    for camera in config.cameras_or_default() {
-        let started = start_camera(&camera, subscribers).or_else(|error| {
+    for (index, camera) in config.cameras_or_default().iter().enumerate() {
+        let failed = |error| StartError::Camera {
+            name: camera.name.clone(),
+            setting: config.describe_source(index, camera),
+            error,
+        };
+        let started = start_camera(camera, subscribers).or_else(|error| {
             let reason = error.to_string();
-            let failed = StartError::Camera { name: camera.name.clone(), error };
+            let failed = failed(error);
             match mode {
                 RunMode::Process => Err(failed),
                 RunMode::Pid1 => {
                     log::error!("{failed}; showing the test pattern instead");
-                    start_stand_in(&camera, subscribers, &reason)
-                        .map_err(|error| StartError::Camera { name: camera.name.clone(), error })
+                    start_stand_in(camera, subscribers, &reason).map_err(failed_stand_in(camera))
                 }
             }
         });
@@ -64,7 +78,15 @@ pub fn start(config: &Config, mode: RunMode, control: SharedControl) -> Result<R
             }
         }
     }
-    serve_cameras(cameras, &config.http, mode, control)
+    serve(cameras, &config.http, mode, control, |addr| config.describe_listen(addr))
+}
+
+fn failed_stand_in(camera: &CameraConfig) -> impl FnOnce(SourceError) -> StartError + '_ {
+    move |error| StartError::Camera {
+        name: camera.name.clone(),
+        setting: format!("camera {}: the test pattern standing in", camera.name),
+        error,
+    }
 }
 
 /// Serves cameras that are already running (tests drive a camera's pool by hand this way).
@@ -74,11 +96,22 @@ pub fn serve_cameras(
     mode: RunMode,
     control: SharedControl,
 ) -> Result<Running, StartError> {
+    serve(cameras, http_config, mode, control, |addr| format!("[http] listen = {addr}"))
+}
+
+/// `describe_listen` names the listen setting in a bind error.
+fn serve(
+    cameras: Vec<Arc<Camera>>,
+    http_config: &HttpConfig,
+    mode: RunMode,
+    control: SharedControl,
+    describe_listen: impl FnOnce(SocketAddr) -> String,
+) -> Result<Running, StartError> {
     let stop_cameras = |cameras: &[Arc<Camera>]| cameras.iter().for_each(|camera| camera.stop());
     let listen = http_config.listen_addr(mode);
     let listener = http::bind(listen).map_err(|error| {
         stop_cameras(&cameras);
-        StartError::Bind { addr: listen, error }
+        StartError::Bind { addr: listen, setting: describe_listen(listen), error }
     })?;
     let addr = listener.get_ref().local_addr().unwrap_or(listen);
     let shared = Arc::new(Shared::new(cameras, http_config.clone(), addr, mode, control));

@@ -43,8 +43,9 @@ fn main() -> ExitCode {
                     running.wait();
                     ExitCode::SUCCESS
                 }
+                // Like a config parse error, in full: a log line would be cut at 240 bytes.
                 Err(err) => {
-                    log::error!("{err}");
+                    eprintln!("zerocam: {err}");
                     ExitCode::FAILURE
                 }
             }
@@ -70,8 +71,11 @@ fn run_as_init() -> ! {
     let control = Arc::new(LateControl::default());
     // The configured cameras; else the test pattern on the configured HTTP settings; else
     // everything default (for example when the configured address cannot be bound).
-    let attempts =
-        [config.clone(), Config { http: config.http.clone(), ..Config::default() }, Config::default()];
+    let attempts = [
+        config.clone(),
+        Config { http: config.http.clone(), origin: config.origin.clone(), ..Config::default() },
+        Config::default(),
+    ];
     let running = loop {
         let started = attempts.iter().find_map(|attempt| {
             app::start(attempt, RunMode::Pid1, control.clone())

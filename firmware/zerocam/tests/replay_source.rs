@@ -135,7 +135,8 @@ fn as_pid1_a_source_that_cannot_start_shows_the_test_pattern_and_why() {
     assert_eq!(camera["source_in_use"], "testpattern");
     let fault = camera["fault"].as_str().expect("the reason is the fault");
     assert!(
-        fault.contains("/dev/zero: not a regular file") && fault.ends_with("showing the test pattern instead"),
+        fault.contains("/dev/zero: not a regular file")
+            && fault.ends_with("showing the test pattern instead"),
         "{fault}"
     );
     for part in Stream::open(addr, "/stream.mjpg").take(2) {

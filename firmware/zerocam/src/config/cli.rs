@@ -2,7 +2,7 @@
 //! replaces its key (camera flags apply to the first camera).
 
 use super::file::{read_file, ConfigError};
-use super::{CameraConfig, Config, Resolution, SourceSpec};
+use super::{CameraConfig, Config, KeySource, Resolution, SourceSpec};
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -106,7 +106,17 @@ where
         return Ok(Command::ListCameras);
     }
     let mut config = match config_path.or(default_config.filter(|path| path.exists())) {
-        Some(path) => read_file(&path)?,
+        Some(path) => {
+            let mut config = read_file(&path)?;
+            if config.http.listen.is_some() {
+                config.origin.listen = KeySource::File;
+            }
+            if !config.cameras.is_empty() {
+                config.origin.first_source = KeySource::File;
+            }
+            config.origin.file = Some(path);
+            config
+        }
         None => Config::default(),
     };
     for change in overrides {
@@ -144,10 +154,16 @@ impl Override {
         }
         let first = config.cameras.first_mut();
         match (self, first) {
-            (Override::Listen(addr), _) => config.http.listen = Some(addr),
+            (Override::Listen(addr), _) => {
+                config.http.listen = Some(addr);
+                config.origin.listen = KeySource::Flag;
+            }
             (Override::MaxClients(max), _) => config.http.max_clients = max,
             (Override::LogLevel(level), _) => config.log.level = level,
-            (Override::Source(spec), Some(camera)) => camera.source = spec,
+            (Override::Source(spec), Some(camera)) => {
+                camera.source = spec;
+                config.origin.first_source = KeySource::Flag;
+            }
             (Override::Size(size), Some(camera)) => camera.size = size,
             (Override::Fps(fps), Some(camera)) => camera.fps = fps,
             (Override::Quality(quality), Some(camera)) => camera.quality = quality,

@@ -4,10 +4,12 @@
 
 mod cli;
 mod file;
+mod origin;
 mod values;
 
 pub use cli::{parse_args, Command, HELP};
 pub use file::{parse_file_text, read_file, ConfigError};
+pub use origin::{KeySource, Origin};
 pub use values::{Resolution, SourceSpec};
 
 use crate::system::RunMode;
@@ -26,6 +28,9 @@ pub struct Config {
     pub system: crate::pid1::SystemConfig,
     /// The board's network (DHCP, static fallback); used only as PID 1.
     pub network: crate::pid1::NetworkConfig,
+    /// Where the settings came from (file, flags), so start-up errors name them.
+    #[serde(skip)]
+    pub origin: Origin,
 }
 
 impl Config {

@@ -306,7 +306,10 @@ mod tests {
         let mut jpeg = tiny_jpeg(&[1, 2]);
         jpeg.truncate(jpeg.len() - 2);
         jpeg.extend_from_slice(&[0xFF, 0xC4, 0x00, 0x03, 0x00, 0xFF, 0xDA, 0x00, 0x02, 7, 0xFF, 0xD9]);
-        assert_eq!(index_frames(&jpeg[..], &IndexLimits::NONE).expect("valid"), vec![FrameSpan { offset: 0, len: jpeg.len() }]);
+        assert_eq!(
+            index_frames(&jpeg[..], &IndexLimits::NONE).expect("valid"),
+            vec![FrameSpan { offset: 0, len: jpeg.len() }]
+        );
     }
 
     #[test]
@@ -365,7 +368,10 @@ mod tests {
         assert_eq!(index_frames(&exactly[..], &limits).expect("exactly the cap").len(), 1);
 
         let three: Vec<u8> = [small.clone(), small.clone(), small].concat();
-        assert!(matches!(index_frames(&three[..], &limits), Err(JpegStreamError::TooManyFrames { limit: 2 })));
+        assert!(matches!(
+            index_frames(&three[..], &limits),
+            Err(JpegStreamError::TooManyFrames { limit: 2 })
+        ));
     }
 
     #[test]

@@ -110,7 +110,8 @@ pub fn start_stand_in(
     let fault = format!("{reason}; showing the test pattern instead");
     let mut pattern = testpattern::TestPattern::new(config);
     pattern.set_caption(&fault);
-    let slot_bytes = config.slot_kib.map(|kib| kib * 1024).unwrap_or(pattern.frame_bound()).max(MIN_SLOT_BYTES);
+    let slot_bytes =
+        config.slot_kib.map(|kib| kib * 1024).unwrap_or(pattern.frame_bound()).max(MIN_SLOT_BYTES);
     let (camera, output) = Camera::new(config.clone(), slot_bytes, subscribers);
     output.set_source_in_use(SourceSpec::TestPattern);
     output.set_fault(Some(fault));
