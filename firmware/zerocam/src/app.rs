@@ -2,11 +2,12 @@
 //! server on its own thread with a single-threaded executor.
 
 use crate::camera::Camera;
-use crate::config::{CameraConfig, Config, HttpConfig};
+use crate::config::{CameraConfig, Config, HttpConfig, SourceSpec};
 use crate::http::{self, ServerHealth, Shared};
 use crate::source::{start_camera, start_stand_in, SourceError};
 use crate::system::{RunMode, SharedControl, SharedHealth};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
@@ -53,13 +54,22 @@ pub struct Running {
 pub fn start(config: &Config, mode: RunMode, control: SharedControl) -> Result<Running, StartError> {
     let subscribers = config.http.max_clients;
     let mut cameras: Vec<Arc<Camera>> = Vec::new();
-    for (index, camera) in config.cameras_or_default().iter().enumerate() {
+    let cameras_config = config.cameras_or_default();
+    // Devices named by a camera, which `auto` must not pick; then each device `auto` picked.
+    let mut taken: Vec<PathBuf> = cameras_config
+        .iter()
+        .filter_map(|camera| match &camera.source {
+            SourceSpec::V4l2(path) => Some(path.clone()),
+            _ => None,
+        })
+        .collect();
+    for (index, camera) in cameras_config.iter().enumerate() {
         let failed = |error| StartError::Camera {
             name: camera.name.clone(),
             setting: config.describe_source(index, camera),
             error,
         };
-        let started = start_camera(camera, subscribers).or_else(|error| {
+        let started = start_camera(camera, subscribers, &taken).or_else(|error| {
             let reason = error.to_string();
             let failed = failed(error);
             match mode {
@@ -71,7 +81,12 @@ pub fn start(config: &Config, mode: RunMode, control: SharedControl) -> Result<R
             }
         });
         match started {
-            Ok(started) => cameras.push(started),
+            Ok(started) => {
+                if let SourceSpec::V4l2(path) = started.source_in_use() {
+                    taken.push(path);
+                }
+                cameras.push(started);
+            }
             Err(failed) => {
                 cameras.iter().for_each(|camera| camera.stop());
                 return Err(failed);

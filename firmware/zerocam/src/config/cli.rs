@@ -16,7 +16,7 @@ USAGE:
 OPTIONS:
     --config FILE          TOML config file (flags override it)
     --listen ADDR:PORT     where to serve HTTP [127.0.0.1:8080]
-    --source SOURCE        testpattern | replay:PATH | v4l2:/dev/videoN | libcamera[:ID]
+    --source SOURCE        auto | testpattern | replay:PATH | v4l2:/dev/videoN | libcamera[:ID]
     --size WxH             frame size [640x480]
     --fps N                frames per second [25]
     --quality N            JPEG quality 1-100 for encoding sources [80]

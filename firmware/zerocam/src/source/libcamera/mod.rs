@@ -84,6 +84,20 @@ impl LibcameraSource {
     }
 }
 
+/// For the `auto` source: the id of the first camera libcamera sees, if any. Skipped while a
+/// libcamera source exists, since a second CameraManager would abort the process.
+#[cfg(feature = "libcamera")]
+pub fn first_camera_id() -> Option<String> {
+    if SOURCE_EXISTS.swap(true, Ordering::AcqRel) {
+        return None;
+    }
+    let id = ::libcamera::camera_manager::CameraManager::new()
+        .ok()
+        .and_then(|manager| manager.cameras().get(0).map(|camera| camera.id().to_string()));
+    SOURCE_EXISTS.store(false, Ordering::Release);
+    id
+}
+
 impl Drop for LibcameraSource {
     fn drop(&mut self) {
         SOURCE_EXISTS.store(false, Ordering::Release);
