@@ -35,6 +35,8 @@ fn with_no_camera_auto_serves_the_test_pattern_and_says_so() {
     }
     let status = status_json(addr);
     let camera = &status["cameras"][0];
+    let hostname = rustix::system::uname().nodename().to_string_lossy().into_owned();
+    assert_eq!(status["hostname"], hostname.as_str());
     assert_eq!(camera["source"], "auto");
     assert_eq!(camera["source_in_use"], "testpattern");
     assert!(camera["fault"].is_null(), "{camera}");

@@ -8,11 +8,15 @@ pub fn json(shared: &Shared) -> String {
     let now_ms = shared.now_ms();
     let counters = &shared.counters;
     let mut out = String::with_capacity(1024);
+    // The kernel's hostname: on the board, `[system] hostname` (the image test checks it
+    // reached the board it booted).
+    let hostname = rustix::system::uname().nodename().to_string_lossy().into_owned();
     let _ = write!(
         out,
-        "{{\"version\":\"{}\",\"mode\":\"{}\",\"uptime_s\":{},\"cameras\":[",
+        "{{\"version\":\"{}\",\"mode\":\"{}\",\"hostname\":{},\"uptime_s\":{},\"cameras\":[",
         env!("CARGO_PKG_VERSION"),
         shared.mode.name(),
+        quoted(&hostname),
         now_ms / 1000
     );
     for (index, camera) in shared.cameras.iter().enumerate() {
