@@ -5,7 +5,8 @@
 //!   board_probe wait ADDR SECS      until /snapshot.jpg is a JPEG; prints its X-Timestamp
 //!   board_probe check ADDR FRAMES   /, /snapshot.jpg, /status (pid1 mode), FRAMES frames
 //!                                   of /stream.mjpg as valid JPEGs
-//!   board_probe camera ADDR NAME FRAMES  camera NAME (a real V4L2 device, e.g. vivid) runs
+//!   board_probe camera ADDR NAME FRAMES  camera NAME (a real V4L2 device, e.g. vivid, named
+//!                                   or found by source auto) runs on that device
 //!                                   without a fault and FRAMES frames of its own stream
 //!                                   are whole JPEGs of its resolution that change
 //!   board_probe clock ADDR SECS     within SECS, a frame's X-Timestamp is within a few
@@ -228,7 +229,10 @@ fn check_camera(addr: &str, name: &str, frames: usize) -> Result<()> {
     let started = Instant::now();
     let camera = loop {
         let camera = camera_status(addr, name)?;
-        if camera["fault"].is_null() && camera["frames_published"].as_u64() > Some(0) {
+        // For source auto: once it has picked a V4L2 device (not the test pattern it shows
+        // while it looks).
+        let on_device = camera["source_in_use"].as_str().is_some_and(|source| source.starts_with("v4l2:"));
+        if on_device && camera["fault"].is_null() && camera["frames_published"].as_u64() > Some(0) {
             break camera;
         }
         if started.elapsed() > CAMERA_WAIT {
@@ -237,9 +241,10 @@ fn check_camera(addr: &str, name: &str, frames: usize) -> Result<()> {
         std::thread::sleep(Duration::from_millis(500));
     };
     println!(
-        "ok: camera {name} delivers after {:.1} s: {} {}, driver {}, {}",
+        "ok: camera {name} delivers after {:.1} s: {} (in use: {}) {}, driver {}, {}",
         started.elapsed().as_secs_f64(),
         camera["source"],
+        camera["source_in_use"],
         camera["resolution"],
         camera["device"]["driver"],
         camera["device"]["streaming"]
