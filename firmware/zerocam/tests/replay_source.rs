@@ -17,22 +17,26 @@ fn replay_config(path: &Path) -> Config {
     Config { http: http_config(), cameras: vec![camera], ..Config::default() }
 }
 
-/// Starts a PC zerocam on `path` in a thread and returns its start-up error. A source that
-/// hangs (as /dev/zero once did, at 100% CPU) fails the test after 20 s instead of hanging it.
-fn refused_quickly(path: &Path) -> String {
-    let config = replay_config(path);
+/// Starts zerocam in a thread. A source that hangs (as /dev/zero once did, at 100% CPU)
+/// fails the test after 20 s instead of hanging it.
+fn start_within_20s(config: Config, mode: RunMode) -> Result<zerocam::app::Running, String> {
+    let what = format!("start-up on {}", config.cameras[0].source);
     let (done, result) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let started = zerocam::app::start(&config, RunMode::Process, Arc::new(RecordingControl::default()));
-        let _ = done.send(started.map(drop).map_err(|err| err.to_string()));
+        let started = zerocam::app::start(&config, mode, Arc::new(RecordingControl::default()));
+        let _ = done.send(started.map_err(|err| err.to_string()));
     });
-    match result.recv_timeout(Duration::from_secs(20)) {
-        Ok(Ok(())) => panic!("{} must be refused", path.display()),
-        Ok(Err(message)) => {
+    result.recv_timeout(Duration::from_secs(20)).unwrap_or_else(|_| panic!("{what} did not end within 20 s"))
+}
+
+/// Starts a PC zerocam on `path` and returns its start-up error.
+fn refused_quickly(path: &Path) -> String {
+    match start_within_20s(replay_config(path), RunMode::Process) {
+        Ok(_) => panic!("{} must be refused", path.display()),
+        Err(message) => {
             assert!(message.contains(&path.display().to_string()), "{message}");
             message
         }
-        Err(_) => panic!("start-up on {} did not end within 20 s", path.display()),
     }
 }
 
@@ -125,8 +129,7 @@ fn a_frame_over_the_slot_cap_is_refused_not_allocated() {
 
 #[test]
 fn as_pid1_a_source_that_cannot_start_shows_the_test_pattern_and_why() {
-    let config = replay_config(Path::new("/dev/zero"));
-    let server = zerocam::app::start(&config, RunMode::Pid1, Arc::new(RecordingControl::default()))
+    let server = start_within_20s(replay_config(Path::new("/dev/zero")), RunMode::Pid1)
         .expect("process 1 starts whatever the camera does");
     let addr = server.local_addr();
     let status = status_json(addr);
