@@ -21,7 +21,7 @@ const POLL: Duration = Duration::from_millis(250);
 pub fn start(config: UsbConfig) {
     if !config.gadget_wanted() {
         state::update(Role::Usb, |link| link.status = "off: [usb] mode = \"host\"".into());
-        log::info!("usb: mode = host, no USB Ethernet gadget");
+        log::info!("mode = host, no USB Ethernet gadget");
         return;
     }
     let spawned = std::thread::Builder::new().name("usb-link".into()).spawn(move || run(config));
@@ -40,7 +40,7 @@ fn run(mut config: UsbConfig) {
         Err(err) => return state::fail(Role::Usb, err),
     };
     log::info!(
-        "usb: gadget on {} ({} for Windows, {} for macOS/Linux); the board is {} there",
+        "gadget on {} ({} for Windows, {} for macOS/Linux); the board is {} there",
         gadget.udc,
         gadget.interfaces[0],
         gadget.interfaces.get(1).map_or("-", String::as_str),
@@ -53,7 +53,7 @@ fn bring_up(config: &UsbConfig) -> Result<usb_gadget::Gadget, NetError> {
     state::update(Role::Usb, |link| link.status = "loading the gadget modules".into());
     let names: Vec<String> = MODULES.iter().map(|name| (*name).to_owned()).collect();
     for failure in crate::pid1::modules::load(&names).failed {
-        log::warn!("usb: {failure}");
+        log::warn!("{failure}");
     }
     usb_gadget::mount_configfs()?;
     if config.mode == UsbMode::Gadget {
@@ -75,7 +75,7 @@ fn wait_for_udc(wanted: &str) -> String {
             return udc;
         }
         if !warned && started.elapsed() > Duration::from_secs(30) {
-            state::fail(Role::Usb, format!("usb: no USB device controller {wanted:?} in /sys/class/udc yet"));
+            state::fail(Role::Usb, format!("no USB device controller {wanted:?} in /sys/class/udc yet"));
             warned = true;
         }
         std::thread::sleep(Duration::from_millis(200));
@@ -89,8 +89,8 @@ fn force_device_role() {
     for entry in entries.flatten() {
         let path = entry.path().join("role");
         match std::fs::write(&path, "device") {
-            Ok(()) => log::info!("usb: {} set to device", path.display()),
-            Err(err) => log::warn!("usb: cannot set {} to device: {err}", path.display()),
+            Ok(()) => log::info!("{} set to device", path.display()),
+            Err(err) => log::warn!("cannot set {} to device: {err}", path.display()),
         }
     }
 }
@@ -118,7 +118,7 @@ fn serve(config: &UsbConfig, interfaces: &[String]) {
             let name = carrier.clone().unwrap_or_default();
             match link::set_address(&name, config.address, config.prefix) {
                 Ok(()) => {
-                    log::info!("usb: a computer chose {name}; {}/{} there", config.address, config.prefix);
+                    log::info!("a computer chose {name}; {}/{} there", config.address, config.prefix);
                     active = carrier;
                     state::update(Role::Usb, |link| {
                         link.interface = name.clone();
@@ -131,7 +131,7 @@ fn serve(config: &UsbConfig, interfaces: &[String]) {
                 Err(err) => state::fail(Role::Usb, err),
             }
         } else if carrier.is_none() && active.is_some() && !has_status("waiting for a computer") {
-            log::info!("usb: the computer went away");
+            log::info!("the computer went away");
             state::update(Role::Usb, |link| {
                 link.status = "waiting for a computer".into();
                 link.peer = None;
@@ -168,11 +168,7 @@ fn serve_for(servers: &[Server], lease: &mut Lease, config: &UsbConfig) {
             Ok(true) => {
                 let holder = lease.holder.clone();
                 let name = holder.as_ref().and_then(|(_, name)| name.clone());
-                log::info!(
-                    "usb: leased {} to {}",
-                    config.host_address,
-                    name.as_deref().unwrap_or("the computer")
-                );
+                log::info!("leased {} to {}", config.host_address, name.as_deref().unwrap_or("the computer"));
                 state::update(Role::Usb, |link| link.peer = Some((config.host_address, name)));
             }
             Ok(false) => {}

@@ -99,7 +99,7 @@ fn announce_held(links: &[Link], claim: &Claim) {
     let on: Vec<String> =
         links.iter().map(|link| format!("{} ({})", link.found.name, link.found.v4)).collect();
     log::info!(
-        "mdns: {label}.local is ours on {}",
+        "{label}.local is ours on {}",
         if on.is_empty() { "no interface yet".into() } else { on.join(", ") }
     );
     state::set_mdns_name(Some(label));
@@ -111,7 +111,7 @@ fn rescan(links: &mut Vec<Link>) -> bool {
     let found = match interfaces::scan() {
         Ok(found) => found,
         Err(err) => {
-            log::warn!("mdns: cannot list interfaces: {err}");
+            log::warn!("cannot list interfaces: {err}");
             return false;
         }
     };
@@ -124,11 +124,11 @@ fn rescan(links: &mut Vec<Link>) -> bool {
         }
         match interfaces::open(&interface) {
             Ok(socket) => {
-                log::debug!("mdns: answering on {} ({})", interface.name, interface.v4);
+                log::debug!("answering on {} ({})", interface.name, interface.v4);
                 links.push(Link { found: interface, socket });
                 added = true;
             }
-            Err(err) => log::warn!("mdns: cannot listen on {}: {err}", interface.name),
+            Err(err) => log::warn!("cannot listen on {}: {err}", interface.name),
         }
     }
     added
@@ -151,7 +151,7 @@ fn send_all(links: &[Link], service: &Service, claim: &Claim, action: Action) {
 
 fn send(link: &Link, packet: &[u8], to: SocketAddr) {
     if let Err(err) = link.socket.send_to(packet, to) {
-        log::debug!("mdns: send on {} to {to}: {err}", link.found.name);
+        log::debug!("send on {} to {to}: {err}", link.found.name);
     }
 }
 
@@ -167,7 +167,7 @@ fn handle(link: &Link, bytes: &[u8], from: SocketAddr, service: &Service, claim:
         let before = claim.label();
         claim.conflict(now);
         log::warn!(
-            "mdns: {from} on {} also claims {before}.local; probing for {}.local",
+            "{from} on {} also claims {before}.local; probing for {}.local",
             link.found.name,
             claim.label()
         );
