@@ -141,9 +141,33 @@ impl UsbConfig {
     }
 }
 
+/// A static uplink address inside the USB link's subnet would make the two links fight
+/// over one route; says so, for the log and /status.
+pub fn overlaps_usb(network: &NetworkConfig, usb: &UsbConfig) -> Option<String> {
+    let (address, prefix) = network.static_address()?;
+    let shorter = prefix.min(usb.prefix).clamp(1, 32);
+    let mask = u32::MAX << (32 - u32::from(shorter));
+    (u32::from(address) & mask == u32::from(usb.address) & mask).then(|| {
+        format!(
+            "[network] address {address}/{prefix} overlaps the USB link {}/{} ([usb] address)",
+            usb.address, usb.prefix
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_static_uplink_inside_the_usb_subnet_is_refused() {
+        let usb = UsbConfig::default();
+        let inside = NetworkConfig { address: Some(Ipv4Addr::new(192, 168, 7, 2)), ..Default::default() };
+        assert!(overlaps_usb(&inside, &usb).is_some_and(|why| why.contains("overlaps the USB link")));
+        let outside = NetworkConfig { address: Some(Ipv4Addr::new(192, 168, 1, 50)), ..Default::default() };
+        assert_eq!(overlaps_usb(&outside, &usb), None);
+        assert_eq!(overlaps_usb(&NetworkConfig::default(), &usb), None, "no static address");
+    }
 
     #[test]
     fn usb_defaults_make_a_working_link() {

@@ -27,11 +27,17 @@ pub use error::NetError;
 
 /// Brings the network up as `[network]` and `[usb]` say, on threads of their own; returns
 /// at once. `http_port` is what mDNS advertises for the web page.
-pub fn start(network: NetworkConfig, usb: UsbConfig, hostname: String, http_port: u16) {
+pub fn start(mut network: NetworkConfig, usb: UsbConfig, hostname: String, http_port: u16) {
     if let Err(err) = link::set_up("lo") {
         log::error!("{err}");
     }
     let gadget = usb.gadget_wanted();
+    if gadget {
+        if let Some(why) = config::overlaps_usb(&network, &usb) {
+            state::fail(state::Role::Uplink, format!("{why}; the static address is not used"));
+            network.address = None;
+        }
+    }
     usb_link::start(usb);
     if network.mdns {
         mdns::start(mdns::Service::web_page(&hostname, http_port));
