@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/test/busybox sh
 # On the emulated board, as a [[system.helper]] of ci/qemu-zerocam.toml (busybox sh from
 # /test, which ci/qemu-checks-usb.sh adds to the initramfs of the test boot only): finds the
 # host side of the dummy_hcd loop (the "computer" the gadget is plugged into, bound to

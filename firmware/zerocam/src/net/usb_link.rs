@@ -51,6 +51,10 @@ fn run(mut config: UsbConfig) {
 
 fn bring_up(config: &UsbConfig) -> Result<usb_gadget::Gadget, NetError> {
     state::update(Role::Usb, |link| link.status = "loading the gadget modules".into());
+    // Loading modules runs in this thread's context: at a lower priority it leaves the
+    // single core to the first frame and the HTTP server. The thread stays there: answering
+    // one computer's DHCP needs very little CPU.
+    crate::pid1::modules::lower_thread_priority();
     let names: Vec<String> = MODULES.iter().map(|name| (*name).to_owned()).collect();
     for failure in crate::pid1::modules::load(&names).failed {
         log::warn!("{failure}");
