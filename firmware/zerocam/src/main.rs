@@ -104,7 +104,7 @@ fn run_as_init() -> ! {
         config.cameras = board_defaults().cameras;
     }
     log::set_max_level(config.log.level);
-    pid1::start_network(&config.system, &config.network);
+    pid1::start_network(&config);
     let control = Arc::new(LateControl::default());
     // The configured cameras; else the default camera on the configured HTTP settings; else
     // everything default (for example when the configured address cannot be bound).

@@ -29,7 +29,9 @@ pub struct Config {
     /// The board's system settings (hostname, watchdog, helpers); used only as PID 1.
     pub system: crate::pid1::SystemConfig,
     /// The board's network (DHCP, static fallback); used only as PID 1.
-    pub network: crate::pid1::NetworkConfig,
+    pub network: crate::net::NetworkConfig,
+    /// The OTG port: USB Ethernet gadget or USB host; used only as PID 1.
+    pub usb: crate::net::UsbConfig,
     /// Where the settings came from (file, flags), so start-up errors name them.
     #[serde(skip)]
     pub origin: Origin,

@@ -6,7 +6,6 @@
 //! Each duty lives in its own file. Order matters in [`early_boot`]: signals are blocked
 //! before any thread exists, so every later thread inherits the mask.
 
-mod clock;
 mod cmdline;
 pub mod config;
 mod console;
@@ -14,16 +13,14 @@ mod error;
 mod hostname;
 pub mod modules;
 pub mod mounts;
-mod network;
 mod panic_hook;
 mod reaper;
 mod shutdown;
 mod signals;
 mod supervisor;
-mod udp;
 mod watchdog;
 
-pub use config::{NetworkConfig, SystemConfig};
+pub use config::SystemConfig;
 pub use error::Pid1Error;
 pub use shutdown::Pid1Control;
 
@@ -124,9 +121,11 @@ fn finish_boot_in_background() {
     }
 }
 
-/// As soon as the config is read: hostname and network (on threads of their own), so the
-/// address is being obtained while the cameras and the server start.
-pub fn start_network(system: &SystemConfig, network: &NetworkConfig) {
+/// As soon as the config is read: the hostname, then the network services (`crate::net`, on
+/// threads of their own), so the address is being obtained while the cameras and the server
+/// start.
+pub fn start_network(config: &crate::config::Config) {
+    let system = &config.system;
     if !is_init() {
         log::warn!("pid1::start_network called but zerocam is not PID 1: leaving the network alone");
         return;
@@ -134,7 +133,8 @@ pub fn start_network(system: &SystemConfig, network: &NetworkConfig) {
     if let Err(err) = hostname::set(&system.hostname) {
         log::error!("{err}");
     }
-    network::start(network.clone(), system.hostname.clone());
+    let http_port = config.http.listen_addr(crate::system::RunMode::Pid1).port();
+    crate::net::start(config.network.clone(), config.usb.clone(), system.hostname.clone(), http_port);
 }
 
 /// Once streaming runs: helpers, extra modules and the watchdog (which watches streaming).
