@@ -6,6 +6,7 @@
 //! only knows that trait; the board implements it with the real partitions and boot state,
 //! tests with files.
 
+pub mod boot_state;
 pub mod target;
 
 pub use target::{OtaError, SlotInfo, SlotName, UpdateTarget};
