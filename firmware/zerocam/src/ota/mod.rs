@@ -6,6 +6,11 @@
 //! only knows that trait; the board implements it with the real partitions and boot state,
 //! tests with files.
 
+pub mod install;
+pub mod report;
+pub mod state;
 pub mod target;
 
+pub use install::Updater;
+pub use state::{LastUpdate, UpdateState};
 pub use target::{OtaError, SlotInfo, SlotName, UpdateTarget};
