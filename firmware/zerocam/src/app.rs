@@ -4,6 +4,7 @@
 use crate::camera::Camera;
 use crate::config::{Config, HttpConfig};
 use crate::http::{self, ServerHealth, Shared};
+use crate::ota::Updater;
 use crate::source::{start_camera, SourceError};
 use crate::system::{RunMode, SharedControl, SharedHealth};
 use std::net::SocketAddr;
@@ -38,6 +39,17 @@ pub struct Running {
 }
 
 pub fn start(config: &Config, mode: RunMode, control: SharedControl) -> Result<Running, StartError> {
+    start_with_updates(config, mode, control, None)
+}
+
+/// `start`, plus over-the-air updates into `updates`' slots (the board passes its own; on a
+/// PC there are none, unless a test passes file-backed ones).
+pub fn start_with_updates(
+    config: &Config,
+    mode: RunMode,
+    control: SharedControl,
+    updates: Option<Arc<Updater>>,
+) -> Result<Running, StartError> {
     let cameras: Vec<Arc<Camera>> = config
         .cameras_or_default()
         .iter()
@@ -46,7 +58,7 @@ pub fn start(config: &Config, mode: RunMode, control: SharedControl) -> Result<R
                 .map_err(|error| StartError::Camera { name: camera.name.clone(), error })
         })
         .collect::<Result<_, _>>()?;
-    serve_cameras(cameras, &config.http, mode, control)
+    serve_cameras_with_updates(cameras, &config.http, mode, control, updates)
 }
 
 /// Serves cameras that are already running (tests drive a camera's pool by hand this way).
@@ -56,6 +68,17 @@ pub fn serve_cameras(
     mode: RunMode,
     control: SharedControl,
 ) -> Result<Running, StartError> {
+    serve_cameras_with_updates(cameras, http_config, mode, control, None)
+}
+
+/// `serve_cameras` with over-the-air updates (see `start_with_updates`).
+pub fn serve_cameras_with_updates(
+    cameras: Vec<Arc<Camera>>,
+    http_config: &HttpConfig,
+    mode: RunMode,
+    control: SharedControl,
+    updates: Option<Arc<Updater>>,
+) -> Result<Running, StartError> {
     let stop_cameras = |cameras: &[Arc<Camera>]| cameras.iter().for_each(|camera| camera.stop());
     let listen = http_config.listen_addr(mode);
     let listener = http::bind(listen).map_err(|error| {
@@ -63,7 +86,9 @@ pub fn serve_cameras(
         StartError::Bind { addr: listen, error }
     })?;
     let addr = listener.get_ref().local_addr().unwrap_or(listen);
-    let shared = Arc::new(Shared::new(cameras, http_config.clone(), addr, mode, control));
+    let mut shared = Shared::new(cameras, http_config.clone(), addr, mode, control);
+    shared.updates = updates;
+    let shared = Arc::new(shared);
     let (stop_tx, stop_rx) = async_channel::bounded::<()>(1);
     let server_shared = Arc::clone(&shared);
     let thread = std::thread::Builder::new()

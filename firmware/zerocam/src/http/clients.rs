@@ -18,6 +18,8 @@ pub enum Deadline {
     Idle = 2,
     /// A response write must make progress by then (a client that stopped draining).
     Write = 3,
+    /// A request body must keep arriving by then.
+    Body = 4,
 }
 
 impl Deadline {
@@ -26,6 +28,7 @@ impl Deadline {
             1 => Deadline::RequestHead,
             2 => Deadline::Idle,
             3 => Deadline::Write,
+            4 => Deadline::Body,
             _ => Deadline::None,
         }
     }

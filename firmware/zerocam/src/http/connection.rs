@@ -62,12 +62,12 @@ pub async fn serve(shared: Arc<Shared>, mut socket: Async<TcpStream>, client: Cl
         first_request = false;
         HttpCounters::bump(&shared.counters.requests);
         let Some(request) = request::parse(&buf[..head], false).ok().flatten() else { return };
-        if request.content_length > MAX_BODY {
+        if request.content_length > MAX_BODY && !super::update::takes_body(&request) {
             HttpCounters::bump(&shared.counters.bad_requests);
             let _ = send_error(&mut socket, &client, &shared, 413, "request body too large", None).await;
             return;
         }
-        let next = respond(&shared, &mut socket, &client, &request).await;
+        let next = respond(&shared, &mut socket, &client, &request, &buf[head..filled]).await;
         let keep_alive = request.keep_alive;
         let consumed = (head + request.content_length).min(filled);
         if !matches!(next, Ok(Next::KeepAlive)) || !keep_alive {
@@ -136,10 +136,11 @@ async fn respond(
     socket: &mut Async<TcpStream>,
     client: &ClientGuard,
     request: &Request<'_>,
+    body_start: &[u8],
 ) -> io::Result<Next> {
     let route = route(request.path, request.query);
     let allowed = match route {
-        Route::Power(_) => request.method == Method::Post,
+        Route::Power(_) | Route::Update => request.method == Method::Post,
         Route::NotFound => true,
         _ => matches!(request.method, Method::Get | Method::Head),
     };
@@ -213,6 +214,7 @@ async fn respond(
             .await
         }
         Route::Power(action) => pages::power(shared, socket, client, action, request).await,
+        Route::Update => super::update::update(shared, socket, client, request, body_start).await,
         Route::NotFound => send_error(socket, client, shared, 404, "not found", None).await,
     }
 }

@@ -13,6 +13,7 @@ mod server;
 mod shared;
 pub mod status;
 mod stream;
+mod update;
 mod write;
 
 pub use server::{accept_loop, bind, ServerHealth};

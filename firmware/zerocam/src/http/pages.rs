@@ -98,7 +98,7 @@ pub async fn power(
 }
 
 /// Compares secrets in time independent of where they differ.
-fn same_secret(offered: &[u8], expected: &[u8]) -> bool {
+pub(super) fn same_secret(offered: &[u8], expected: &[u8]) -> bool {
     let mut difference = offered.len() ^ expected.len();
     for (index, &byte) in expected.iter().enumerate() {
         difference |= usize::from(byte ^ offered.get(index).copied().unwrap_or(0));

@@ -13,6 +13,7 @@ pub enum Route<'a> {
     Metrics,
     Log,
     Power(PowerAction),
+    Update,
     NotFound,
 }
 
@@ -27,7 +28,7 @@ impl Route<'_> {
     /// Methods the resource answers, for 405's Allow header.
     pub fn allow(&self) -> &'static str {
         match self {
-            Route::Power(_) => "POST",
+            Route::Power(_) | Route::Update => "POST",
             _ => "GET, HEAD",
         }
     }
@@ -47,6 +48,7 @@ pub fn route<'a>(path: &'a str, query: &'a str) -> Route<'a> {
         "/log" => Route::Log,
         "/api/poweroff" => Route::Power(PowerAction::PowerOff),
         "/api/reboot" => Route::Power(PowerAction::Reboot),
+        "/api/update" => Route::Update,
         _ => camera_resource(CameraRef::First, path.trim_start_matches('/'), query),
     }
 }

@@ -82,7 +82,12 @@ pub fn json(shared: &Shared) -> String {
             hundredths(client.fps_x100),
         );
     }
-    out.push_str("]}\n");
+    out.push_str("],\"ota\":");
+    match &shared.updates {
+        Some(updates) => out.push_str(&crate::ota::report::status_json(updates)),
+        None => out.push_str("null"),
+    }
+    out.push_str("}\n");
     out
 }
 

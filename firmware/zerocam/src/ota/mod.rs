@@ -7,6 +7,11 @@
 //! tests with files.
 
 pub mod boot_state;
+pub mod install;
+pub mod report;
+pub mod state;
 pub mod target;
 
+pub use install::Updater;
+pub use state::{LastUpdate, UpdateState};
 pub use target::{OtaError, SlotInfo, SlotName, UpdateTarget};

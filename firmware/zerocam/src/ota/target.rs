@@ -83,4 +83,14 @@ pub trait UpdateTarget: Send + Sync {
     /// next boot to try `slot` once (a trial), falling back to the running slot if the trial
     /// does not commit. Does not reboot.
     fn arm_trial(&self, slot: SlotName, version: &str) -> Result<(), OtaError>;
+    /// Whether this boot is the trial of a slot that has not committed yet, for /status
+    /// (`None`: the target cannot tell).
+    fn trial(&self) -> Option<bool> {
+        None
+    }
+    /// If the board went back to this slot because a trial failed: why, for /status and
+    /// `zerocam-ota push` (`None`: no rollback since the last update, or cannot tell).
+    fn last_rollback(&self) -> Option<String> {
+        None
+    }
 }
