@@ -140,7 +140,7 @@ async fn respond(
 ) -> io::Result<Next> {
     let route = route(request.path, request.query);
     let allowed = match route {
-        Route::Power(_) | Route::Update => request.method == Method::Post,
+        Route::Power(_) | Route::Update | Route::Rollback => request.method == Method::Post,
         Route::NotFound => true,
         _ => matches!(request.method, Method::Get | Method::Head),
     };
@@ -215,6 +215,7 @@ async fn respond(
         }
         Route::Power(action) => pages::power(shared, socket, client, action, request).await,
         Route::Update => super::update::update(shared, socket, client, request, body_start).await,
+        Route::Rollback => super::rollback::rollback(shared, socket, client, request).await,
         Route::NotFound => send_error(socket, client, shared, 404, "not found", None).await,
     }
 }

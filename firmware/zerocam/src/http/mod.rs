@@ -8,6 +8,7 @@ mod metrics;
 mod pages;
 pub mod request;
 pub mod response;
+mod rollback;
 pub mod routes;
 mod server;
 mod shared;

@@ -13,6 +13,7 @@ pub enum Route<'a> {
     Metrics,
     Log,
     Power(PowerAction),
+    Rollback,
     Update,
     NotFound,
 }
@@ -28,7 +29,7 @@ impl Route<'_> {
     /// Methods the resource answers, for 405's Allow header.
     pub fn allow(&self) -> &'static str {
         match self {
-            Route::Power(_) | Route::Update => "POST",
+            Route::Power(_) | Route::Update | Route::Rollback => "POST",
             _ => "GET, HEAD",
         }
     }
@@ -49,6 +50,7 @@ pub fn route<'a>(path: &'a str, query: &'a str) -> Route<'a> {
         "/api/poweroff" => Route::Power(PowerAction::PowerOff),
         "/api/reboot" => Route::Power(PowerAction::Reboot),
         "/api/update" => Route::Update,
+        "/api/rollback" => Route::Rollback,
         _ => camera_resource(CameraRef::First, path.trim_start_matches('/'), query),
     }
 }

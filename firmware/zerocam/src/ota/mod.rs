@@ -6,11 +6,13 @@
 //! only knows that trait; the board implements it with the real partitions and boot state,
 //! tests with files.
 
+pub mod board;
 pub mod boot_state;
 pub mod install;
 pub mod report;
 pub mod state;
 pub mod target;
+pub mod trial;
 
 pub use install::Updater;
 pub use state::{LastUpdate, UpdateState};

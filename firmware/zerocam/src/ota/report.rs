@@ -32,6 +32,13 @@ pub fn status_json(updater: &Updater) -> String {
         opt_bool(target.trial()),
         opt_str(target.last_rollback().as_deref()),
     );
+    // The boot state's record of the last update, kept across reboots (board only).
+    if let Some((result, reason)) = target.last_result() {
+        let _ = write!(out, "\"last_result\":{},\"last_reason\":{},", quoted(&result), quoted(&reason));
+    }
+    if let Some(good) = target.other_slot_good() {
+        let _ = write!(out, "\"other_slot_committed\":{good},");
+    }
     match (target.running_slot(), target.inactive_slot()) {
         (Ok(running), Ok(other)) => {
             let _ = write!(
@@ -114,6 +121,15 @@ pub fn prometheus(updater: &Updater) -> String {
             "1 while this boot is an uncommitted trial.",
             String::new(),
             f64::from(u8::from(trial)),
+        );
+    }
+    if let Some((result, _)) = target.last_result() {
+        gauge(
+            "boot_result",
+            "gauge",
+            "1, labelled with the last update's outcome as the boot state keeps it across reboots.",
+            format!("{{result=\"{result}\"}}"),
+            1.0,
         );
     }
     gauge(

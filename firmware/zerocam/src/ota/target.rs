@@ -93,4 +93,18 @@ pub trait UpdateTarget: Send + Sync {
     fn last_rollback(&self) -> Option<String> {
         None
     }
+    /// The last update's outcome as the boot state keeps it across reboots: ("none" |
+    /// "trying" | "committed" | "rolled-back", reason). `None`: the target keeps no record.
+    fn last_result(&self) -> Option<(String, String)> {
+        None
+    }
+    /// Whether the slot not running holds a committed system (a rollback target).
+    fn other_slot_good(&self) -> Option<bool> {
+        None
+    }
+    /// POST /api/rollback: arms a trial boot of the other slot if it holds a committed
+    /// system; returns that slot and its version. Does not reboot.
+    fn rollback(&self) -> Result<(SlotName, String), OtaError> {
+        Err(OtaError::Unsupported("this system has no second slot to go back to".into()))
+    }
 }
