@@ -83,6 +83,13 @@ pub trait UpdateTarget: Send + Sync {
     /// next boot to try `slot` once (a trial), falling back to the running slot if the trial
     /// does not commit. Does not reboot.
     fn arm_trial(&self, slot: SlotName, version: &str) -> Result<(), OtaError>;
+    /// Called once before the first byte of an update is written to `slot` (never the
+    /// running one): from then on the slot holds no known system until `arm_trial`, so a
+    /// target with a boot state records that (version unknown, not bootable). Targets
+    /// without one have nothing to record.
+    fn begin_write(&self, _slot: SlotName) -> Result<(), OtaError> {
+        Ok(())
+    }
     /// Whether this boot is the trial of a slot that has not committed yet, for /status
     /// (`None`: the target cannot tell).
     fn trial(&self) -> Option<bool> {

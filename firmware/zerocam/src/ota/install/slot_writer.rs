@@ -60,13 +60,14 @@ impl<'t> SlotWriter<'t> {
     /// After the whole bundle arrived and matched: writes the held head, syncs, reads the
     /// image back from the device and checks its hash, and only then arms the trial boot.
     pub fn commit(&mut self, manifest: &Manifest) -> Result<Installed, Refusal> {
+        let image_size = self.image.as_ref().map_or(0, |image| image.size);
+        if self.received != image_size {
+            return Err(Refusal::Truncated { received: self.received, expected: image_size });
+        }
+        self.mark_touched()?;
         let (Some(slot), Some(device), Some(image)) = (&self.slot, &self.device, &self.image) else {
             return Err(Refusal::Install("the bundle ended before its manifest".into()));
         };
-        if self.received != image.size {
-            return Err(Refusal::Truncated { received: self.received, expected: image.size });
-        }
-        self.touched = true;
         device.write_all_at(&self.head, 0).map_err(|e| install_error("writing slot", slot, e))?;
         device.sync_all().map_err(|e| install_error("syncing slot", slot, e))?;
         // Drop the cached pages so the check below reads what the device holds.
@@ -105,6 +106,19 @@ impl<'t> SlotWriter<'t> {
         })
     }
 
+    /// Before the first byte reaches the slot: the target forgets what the slot held.
+    fn mark_touched(&mut self) -> Result<(), Refusal> {
+        if self.touched {
+            return Ok(());
+        }
+        let Some(slot) = &self.slot else { return Err(Refusal::Install("no slot".into())) };
+        self.target.begin_write(slot.name).map_err(|err| {
+            Refusal::Install(format!("recording that slot {} is being written: {err}", slot.name))
+        })?;
+        self.touched = true;
+        Ok(())
+    }
+
     /// After a failure: if the slot was touched, zero its start so it reads as empty.
     pub fn abandon(&mut self) {
         let (Some(slot), Some(device)) = (&self.slot, &self.device) else { return };
@@ -135,9 +149,6 @@ impl PayloadSink for SlotWriter<'_> {
             }
             Err(why) => return Err(Refusal::Install(format!("{why}; force the update to install anyway"))),
         }
-        if self.declared_len != bundle_len {
-            return Err(Refusal::SizeMismatch { received: self.declared_len, expected: bundle_len });
-        }
         let image = manifest
             .file(SLOT_IMAGE)
             .ok_or_else(|| Refusal::Malformed(format!("the bundle holds no {SLOT_IMAGE}")))?;
@@ -149,6 +160,9 @@ impl PayloadSink for SlotWriter<'_> {
         }
         if image.size > slot.capacity {
             return Err(Refusal::TooBig { image: image.size, capacity: slot.capacity });
+        }
+        if self.declared_len != bundle_len {
+            return Err(Refusal::SizeMismatch { received: self.declared_len, expected: bundle_len });
         }
         // Not created and not truncated: a slot is a partition (or, in tests, a slot-sized file).
         let device = std::fs::OpenOptions::new()
@@ -173,14 +187,14 @@ impl PayloadSink for SlotWriter<'_> {
             // Other files are hash-checked by the reader but not installed.
             return Ok(());
         }
-        let (Some(slot), Some(device)) = (&self.slot, &self.device) else {
-            return Err(Refusal::Install("payload before the manifest".into()));
-        };
         let held = (HEAD_HOLD as u64).saturating_sub(self.received).min(bytes.len() as u64) as usize;
         self.head.extend_from_slice(&bytes[..held]);
         let rest = &bytes[held..];
         if !rest.is_empty() {
-            self.touched = true;
+            self.mark_touched()?;
+            let (Some(slot), Some(device)) = (&self.slot, &self.device) else {
+                return Err(Refusal::Install("payload before the manifest".into()));
+            };
             let at = self.received + held as u64;
             device.write_all_at(rest, at).map_err(|e| install_error("writing slot", slot, e))?;
         }
