@@ -224,6 +224,23 @@ impl UpdateTarget for BoardTarget {
         Ok(())
     }
 
+    fn begin_write(&self, slot: SlotName) -> Result<(), OtaError> {
+        if slot == self.boot.slot {
+            return Err(OtaError::BootState(format!("slot {slot} is running: it cannot be written")));
+        }
+        // From the first byte on the slot holds no known system: no rollback to it, and a
+        // trial armed for it before (never booted) is void.
+        self.write(|state| {
+            state.clear_version(slot);
+            state.set_good(slot, false);
+            if state.trial == Some(slot) {
+                state.trial = None;
+                state.tries = 0;
+            }
+        })?;
+        Ok(())
+    }
+
     fn trial(&self) -> Option<bool> {
         self.is_pending_trial().ok()
     }

@@ -57,7 +57,12 @@ fn slots_are_the_partitions_with_their_sizes_and_versions() {
 fn an_update_arms_a_trial_that_commits() {
     let board = Board::new("commit");
     let old = board.boot(SlotName::A, false);
+    assert!(old.begin_write(SlotName::A).is_err(), "never the running slot");
     assert!(old.arm_trial(SlotName::A, "0.2.0").is_err(), "never the running slot");
+    old.begin_write(SlotName::B).expect("begin");
+    let state = old.state().expect("state");
+    assert_eq!((state.version(SlotName::B), state.is_good(SlotName::B)), (None, false));
+    assert!(old.rollback().is_err(), "a slot being written is no rollback target");
     old.arm_trial(SlotName::B, "0.2.0").expect("arm");
     let state = old.state().expect("state");
     assert_eq!((state.trial, state.tries, state.result), (Some(SlotName::B), 1, UpdateResult::Trying));

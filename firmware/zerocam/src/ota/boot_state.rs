@@ -101,6 +101,10 @@ impl BootState {
         self.versions[index(slot)] = Some(clip(version, MAX_VERSION));
     }
 
+    pub fn clear_version(&mut self, slot: SlotName) {
+        self.versions[index(slot)] = None;
+    }
+
     pub fn is_good(&self, slot: SlotName) -> bool {
         self.good[index(slot)]
     }

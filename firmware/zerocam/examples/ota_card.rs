@@ -1,0 +1,78 @@
+//! Host-side helper for ci/test-ota-qemu: test keys and bundles, and the boot state of an
+//! SD card image read with the same code the board uses (zerocam::ota::boot_state).
+//!
+//!   ota_card keygen DIR                          DIR/test.key, DIR/test.pub (no password)
+//!   ota_card bundle KEY SLOT_IMG VERSION BOARD OUT   a signed bundle carrying slot.img
+//!   ota_card state IMAGE                         the boot state in force, one key=value a line
+//!   ota_card tear IMAGE                          damages the copy in force, as a power cut
+//!                                                in the middle of writing it would
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use zerocam::ota::boot_state::{BootStateStore, COPY_OFFSETS};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    let result = match words.as_slice() {
+        ["keygen", dir] => keygen(Path::new(dir)),
+        ["bundle", key, slot, version, board, out] => bundle(key, slot, version, board, out),
+        ["state", image] => state(image),
+        ["tear", image] => tear(image),
+        _ => Err("usage: ota_card keygen DIR | bundle KEY SLOT_IMG VERSION BOARD OUT | state IMAGE | tear IMAGE".into()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("ota_card: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn keygen(dir: &Path) -> Result<(), String> {
+    let pair = zerocam_bundle::generate_keypair("").map_err(|err| err.to_string())?;
+    std::fs::create_dir_all(dir).map_err(|err| format!("{}: {err}", dir.display()))?;
+    std::fs::write(dir.join("test.key"), pair.secret).map_err(|err| err.to_string())?;
+    std::fs::write(dir.join("test.pub"), pair.public).map_err(|err| err.to_string())?;
+    println!("key {}", pair.key_id);
+    Ok(())
+}
+
+fn bundle(key: &str, slot: &str, version: &str, board: &str, out: &str) -> Result<(), String> {
+    let key = zerocam_bundle::SecretKey::load(Path::new(key), "").map_err(|err| err.to_string())?;
+    let slot = PathBuf::from(slot);
+    let build_id = format!("test-{version}");
+    let manifest = zerocam_bundle::build_manifest(board, version, &build_id, &[("slot.img", &slot)])
+        .map_err(|err| err.to_string())?;
+    let mut file = std::io::BufWriter::new(std::fs::File::create(out).map_err(|err| format!("{out}: {err}"))?);
+    zerocam_bundle::write_bundle(&mut file, &manifest, &[slot], &key).map_err(|err| err.to_string())?;
+    std::io::Write::flush(&mut file).map_err(|err| err.to_string())
+}
+
+fn state(image: &str) -> Result<(), String> {
+    let loaded = BootStateStore::new(image, "unknown").load().map_err(|err| err.to_string())?;
+    let state = loaded.state;
+    println!("copy={}", loaded.copy.map_or("none".to_owned(), |copy| copy.to_string()));
+    println!("seq={:x}", state.seq);
+    println!("committed={}", state.committed);
+    println!("trial={}", state.trial.map_or("none", |slot| slot.as_str()));
+    println!("result={}", state.result.as_str());
+    println!("reason={}", state.reason);
+    for slot in [zerocam::ota::SlotName::A, zerocam::ota::SlotName::B] {
+        println!("version_{slot}={}", state.version(slot).unwrap_or("none"));
+        println!("good_{slot}={}", u8::from(state.is_good(slot)));
+    }
+    Ok(())
+}
+
+fn tear(image: &str) -> Result<(), String> {
+    use std::io::{Seek, SeekFrom, Write};
+    let loaded = BootStateStore::new(image, "unknown").load().map_err(|err| err.to_string())?;
+    let copy = loaded.copy.ok_or("no valid copy to tear")?;
+    let mut file = std::fs::OpenOptions::new().write(true).open(image).map_err(|err| err.to_string())?;
+    file.seek(SeekFrom::Start(COPY_OFFSETS[copy] + 2048)).map_err(|err| err.to_string())?;
+    file.write_all(&[0xa5; 2048]).map_err(|err| err.to_string())?;
+    println!("tore copy {copy}");
+    Ok(())
+}
