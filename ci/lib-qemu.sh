@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by ci/run-qemu, ci/test-qemu and ci/test-ota-qemu: boots an SD image through its
 # own boot chain on QEMU's Raspberry Pi Zero (-M raspi0). Sourced, not run.
 #
