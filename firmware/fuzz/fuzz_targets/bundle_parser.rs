@@ -8,7 +8,7 @@ use zerocam_bundle::{BundleReader, FileEntry, Keyring, Manifest, PayloadSink, Re
 
 /// A fixed public key: random input never carries its signature, so the reader stops at
 /// the signature check; the manifest parser is fuzzed on its own below.
-const KEYRING: &str = "untrusted comment: fuzz key\nRWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO3\n";
+const KEYRING: &str = "untrusted comment: fuzz key\nRWTcJHd8wieeyp3rED/MCUrllcLM3eaMXHR6fpgkrwa/Xw+PEkkUjpF8\n";
 
 #[derive(Default)]
 struct Sink {

@@ -29,7 +29,7 @@ pub fn bundle(options: &BundleOptions) -> Result<(), Failure> {
     let written = (|| {
         let file = File::create(&partial).map_err(|err| format!("creating {}: {err}", partial.display()))?;
         let mut writer = BufWriter::new(file);
-        write_bundle(&mut writer, &manifest, &[options.image.clone()], &key)
+        write_bundle(&mut writer, &manifest, std::slice::from_ref(&options.image), &key)
             .map_err(|err| err.to_string())?;
         let file = writer.into_inner().map_err(|err| format!("writing {}: {err}", partial.display()))?;
         file.sync_all().map_err(|err| format!("writing {}: {err}", partial.display()))?;
