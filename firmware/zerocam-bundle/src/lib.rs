@@ -31,6 +31,7 @@
 mod format;
 mod keyring;
 mod manifest;
+mod prefix;
 mod reader;
 mod refusal;
 #[cfg(any(test, feature = "sign"))]
@@ -40,6 +41,7 @@ mod version;
 pub use format::{encode_header, Header, FORMAT_VERSION, HEADER_LEN, MAGIC, MAX_MANIFEST, MAX_SIGNATURE};
 pub use keyring::{key_id_hex, Keyring, TrustedKey};
 pub use manifest::{FileEntry, Manifest, SLOT_IMAGE};
+pub use prefix::Prefix;
 pub use reader::{BundleReader, PayloadSink};
 pub use refusal::Refusal;
 #[cfg(any(test, feature = "sign"))]
