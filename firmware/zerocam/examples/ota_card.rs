@@ -1,13 +1,10 @@
-//! Host-side helper for ci/test-ota-qemu: test keys and bundles, and the boot state of an
-//! SD card image read with the same code the board uses (zerocam::ota::boot_state).
+//! Host-side helper for ci/test-ota-qemu: the boot state of an SD card image, read with the
+//! same code the board uses (zerocam::ota::boot_state). Keys and bundles are zerocam-ota's.
 //!
-//!   ota_card keygen DIR                          DIR/test.key, DIR/test.pub (no password)
-//!   ota_card bundle KEY SLOT_IMG VERSION BOARD OUT   a signed bundle carrying slot.img
 //!   ota_card state IMAGE                         the boot state in force, one key=value a line
 //!   ota_card tear IMAGE                          damages the copy in force, as a power cut
 //!                                                in the middle of writing it would
 
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use zerocam::ota::boot_state::{BootStateStore, COPY_OFFSETS};
 
@@ -15,11 +12,9 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let words: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match words.as_slice() {
-        ["keygen", dir] => keygen(Path::new(dir)),
-        ["bundle", key, slot, version, board, out] => bundle(key, slot, version, board, out),
         ["state", image] => state(image),
         ["tear", image] => tear(image),
-        _ => Err("usage: ota_card keygen DIR | bundle KEY SLOT_IMG VERSION BOARD OUT | state IMAGE | tear IMAGE".into()),
+        _ => Err("usage: ota_card state IMAGE | tear IMAGE".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -28,26 +23,6 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-fn keygen(dir: &Path) -> Result<(), String> {
-    let pair = zerocam_bundle::generate_keypair("").map_err(|err| err.to_string())?;
-    std::fs::create_dir_all(dir).map_err(|err| format!("{}: {err}", dir.display()))?;
-    std::fs::write(dir.join("test.key"), pair.secret).map_err(|err| err.to_string())?;
-    std::fs::write(dir.join("test.pub"), pair.public).map_err(|err| err.to_string())?;
-    println!("key {}", pair.key_id);
-    Ok(())
-}
-
-fn bundle(key: &str, slot: &str, version: &str, board: &str, out: &str) -> Result<(), String> {
-    let key = zerocam_bundle::SecretKey::load(Path::new(key), "").map_err(|err| err.to_string())?;
-    let slot = PathBuf::from(slot);
-    let build_id = format!("test-{version}");
-    let manifest = zerocam_bundle::build_manifest(board, version, &build_id, &[("slot.img", &slot)])
-        .map_err(|err| err.to_string())?;
-    let mut file = std::io::BufWriter::new(std::fs::File::create(out).map_err(|err| format!("{out}: {err}"))?);
-    zerocam_bundle::write_bundle(&mut file, &manifest, &[slot], &key).map_err(|err| err.to_string())?;
-    std::io::Write::flush(&mut file).map_err(|err| err.to_string())
 }
 
 fn state(image: &str) -> Result<(), String> {

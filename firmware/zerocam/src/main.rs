@@ -91,7 +91,13 @@ fn run_as_init() -> ! {
     let trial_window = trial.then(|| trial_timeout + std::time::Duration::from_secs(15));
     control.set(pid1::start_services(&config.system, running.health(), trial_window));
     if let Some((target, _)) = board {
-        zerocam::ota::trial::start(target, running.health(), running.local_addr().port(), trial_timeout, control.clone());
+        zerocam::ota::trial::start(
+            target,
+            running.health(),
+            running.local_addr().port(),
+            trial_timeout,
+            control.clone(),
+        );
     }
     running.wait();
     // The HTTP thread never ends on its own; if it does, the board must not hang silently.

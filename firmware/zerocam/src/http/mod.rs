@@ -1,6 +1,7 @@
 //! zerocam's own HTTP/1.1 responder on smol: a fixed client table, one task per connection,
 //! one housekeeper enforcing deadlines. See docs/ARCHITECTURE.md.
 
+mod admin;
 pub mod clients;
 mod connection;
 mod housekeeping;

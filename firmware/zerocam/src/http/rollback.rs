@@ -5,7 +5,7 @@
 
 use super::clients::ClientGuard;
 use super::connection::{send_body, send_error, Next};
-use super::pages::same_secret;
+use super::admin::check_admin;
 use super::request::Request;
 use super::shared::Shared;
 use crate::ota::OtaError;
@@ -21,13 +21,8 @@ pub async fn rollback(
     client: &ClientGuard,
     request: &Request<'_>,
 ) -> io::Result<Next> {
-    let Some(token) = shared.config.admin_token.as_deref().filter(|token| !token.is_empty()) else {
-        return send_error(socket, client, shared, 403, "rollback is disabled: set [http] admin_token", None).await;
-    };
-    let offered = request.authorization.and_then(|value| value.strip_prefix("Bearer ")).unwrap_or("");
-    if !same_secret(offered.as_bytes(), token.as_bytes()) {
-        log::warn!("refused a rollback request without the right token");
-        return send_error(socket, client, shared, 401, "missing or wrong bearer token", None).await;
+    if let Err((status, why)) = check_admin(shared, request, "rollback") {
+        return send_error(socket, client, shared, status, &why, None).await;
     }
     let Some(updater) = shared.updates.as_ref() else {
         return send_error(socket, client, shared, 501, "rollback is only possible on the board", None).await;
@@ -40,14 +35,26 @@ pub async fn rollback(
         Ok((slot, version)) => {
             log::warn!("rollback to slot {slot} ({version}) requested over HTTP: rebooting");
             if let Err(why) = shared.control.request(PowerAction::Reboot) {
-                return send_error(socket, client, shared, 500, &format!("trial armed, but cannot reboot: {why}"), None)
-                    .await;
+                return send_error(
+                    socket,
+                    client,
+                    shared,
+                    500,
+                    &format!("trial armed, but cannot reboot: {why}"),
+                    None,
+                )
+                .await;
             }
             let body = format!("rolling back to slot {slot} ({version}): rebooting\n");
-            send_body(socket, client, shared, 202, "text/plain; charset=utf-8", body.as_bytes(), false, false).await
+            send_body(socket, client, shared, 202, "text/plain; charset=utf-8", body.as_bytes(), false, false)
+                .await
         }
-        Err(err @ OtaError::Unsupported(_)) => send_error(socket, client, shared, 501, &err.to_string(), None).await,
-        Err(err @ OtaError::BootState(_)) => send_error(socket, client, shared, 409, &err.to_string(), None).await,
+        Err(err @ OtaError::Unsupported(_)) => {
+            send_error(socket, client, shared, 501, &err.to_string(), None).await
+        }
+        Err(err @ OtaError::BootState(_)) => {
+            send_error(socket, client, shared, 409, &err.to_string(), None).await
+        }
         Err(err) => send_error(socket, client, shared, 500, &err.to_string(), None).await,
     }
 }

@@ -104,6 +104,8 @@ mod tests {
     #[test]
     fn power_routes_allow_post_only() {
         assert_eq!(route("/api/poweroff", "").allow(), "POST");
+        assert_eq!(route("/api/rollback", ""), Route::Rollback);
+        assert_eq!(route("/api/rollback", "").allow(), "POST");
         assert_eq!(route("/status", "").allow(), "GET, HEAD");
     }
 }

@@ -62,8 +62,14 @@ pub struct BoardTarget {
     boot: BootArgs,
     /// The version this program was built as: used when the boot state names none.
     built_version: String,
-    /// One boot-state writer at a time (installer, trial monitor, rollback request).
-    writing: Mutex<()>,
+    /// The boot state as last read or written. While zerocam runs it is the only writer
+    /// (the boot script writes before the kernel starts), so /status reads this instead of
+    /// the card. The lock also keeps to one writer at a time (installer, trial monitor,
+    /// rollback request).
+    cached: Mutex<Option<BootState>>,
+    /// Slot sizes, read once: partitions do not change size, and /status then opens no
+    /// block device from the HTTP thread.
+    capacities: [std::sync::OnceLock<u64>; 2],
 }
 
 impl BoardTarget {
@@ -74,7 +80,8 @@ impl BoardTarget {
             slots: paths.slots,
             boot,
             built_version,
-            writing: Mutex::new(()),
+            cached: Mutex::new(None),
+            capacities: [std::sync::OnceLock::new(), std::sync::OnceLock::new()],
         }
     }
 
@@ -97,7 +104,13 @@ impl BoardTarget {
     }
 
     pub fn state(&self) -> Result<BootState, OtaError> {
-        Ok(self.store.load()?.state)
+        let mut cached = self.cached.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(state) = cached.as_ref() {
+            return Ok(state.clone());
+        }
+        let state = self.store.load()?.state;
+        *cached = Some(state.clone());
+        Ok(state)
     }
 
     /// This boot is the pending trial of the running slot: it must prove healthy and commit.
@@ -114,7 +127,10 @@ impl BoardTarget {
             state.trial = None;
             state.tries = 0;
             state.set_good(running, true);
-            state.set_outcome(UpdateResult::Committed, &format!("slot {running} ({version}) committed: {how}"));
+            state.set_outcome(
+                UpdateResult::Committed,
+                &format!("slot {running} ({version}) committed: {how}"),
+            );
         })
     }
 
@@ -159,8 +175,11 @@ impl BoardTarget {
     }
 
     fn write(&self, change: impl FnOnce(&mut BootState)) -> Result<BootState, OtaError> {
-        let _guard = self.writing.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut cached = self.cached.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Forget the cache first: if the write fails, the next read goes to the card.
+        *cached = None;
         let written = self.store.update(change)?;
+        *cached = Some(written.clone());
         log::info!(
             "boot state #{:x}: committed slot {}, trial {}, {}: {}",
             written.seq,
@@ -174,9 +193,19 @@ impl BoardTarget {
 
     fn slot_info(&self, name: SlotName) -> Result<SlotInfo, OtaError> {
         let device = self.slots[slot_index(name)].clone();
-        let capacity = File::open(&device)
-            .and_then(|mut file| file.seek(SeekFrom::End(0)))
-            .map_err(|error| OtaError::Io { what: format!("size of slot {name} ({})", device.display()), error })?;
+        let known = &self.capacities[slot_index(name)];
+        let capacity = match known.get() {
+            Some(&capacity) => capacity,
+            None => {
+                let capacity = File::open(&device).and_then(|mut file| file.seek(SeekFrom::End(0))).map_err(
+                    |error| OtaError::Io {
+                        what: format!("size of slot {name} ({})", device.display()),
+                        error,
+                    },
+                )?;
+                *known.get_or_init(|| capacity)
+            }
+        };
         let version = self.state()?.version(name).map(str::to_owned);
         Ok(SlotInfo { name, device, capacity, version })
     }
@@ -219,7 +248,10 @@ impl UpdateTarget for BoardTarget {
             state.set_version(slot, version);
             // Written, not yet proven: no rollback to it until it commits.
             state.set_good(slot, false);
-            state.set_outcome(UpdateResult::Trying, &format!("update to {version} in slot {slot}; its trial boot is next"));
+            state.set_outcome(
+                UpdateResult::Trying,
+                &format!("update to {version} in slot {slot}; its trial boot is next"),
+            );
         })?;
         Ok(())
     }
@@ -285,7 +317,18 @@ pub fn open_board() -> Option<(std::sync::Arc<BoardTarget>, std::sync::Arc<super
             zerocam_bundle::Keyring::default()
         });
     let boot = target.boot_args();
-    log::info!("running slot {} ({}){}", boot.slot, target.running_version(), if boot.trial { ", trial boot" } else { "" });
+    // Read the slot sizes and the boot state now, before HTTP serves /status.
+    for slot in [SlotName::A, SlotName::B] {
+        if let Err(err) = target.slot_info(slot) {
+            log::warn!("{err}");
+        }
+    }
+    log::info!(
+        "running slot {} ({}){}",
+        boot.slot,
+        target.running_version(),
+        if boot.trial { ", trial boot" } else { "" }
+    );
     let updater = std::sync::Arc::new(super::Updater::new(target.clone(), keyring));
     Some((target, updater))
 }

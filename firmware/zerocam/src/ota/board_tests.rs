@@ -36,7 +36,10 @@ impl Drop for Board {
 fn command_line_names_the_slot_and_the_trial() {
     let args = BootArgs::parse("rdinit=/init zerocam.slot=b zerocam.trial=1\n");
     assert_eq!(args, Some(BootArgs { slot: SlotName::B, trial: true }));
-    assert_eq!(BootArgs::parse("zerocam.slot=a zerocam.trial=0"), Some(BootArgs { slot: SlotName::A, trial: false }));
+    assert_eq!(
+        BootArgs::parse("zerocam.slot=a zerocam.trial=0"),
+        Some(BootArgs { slot: SlotName::A, trial: false })
+    );
     assert_eq!(BootArgs::parse("rdinit=/init panic=10"), None, "single-slot cards name no slot");
 }
 

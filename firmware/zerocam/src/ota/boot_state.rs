@@ -286,8 +286,11 @@ impl BootStateStore {
             _ => 0,
         };
         let block = next.encode();
-        let mut file =
-            OpenOptions::new().read(true).write(true).open(&self.card).map_err(|error| self.io("open", error))?;
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&self.card)
+            .map_err(|error| self.io("open", error))?;
         file.seek(SeekFrom::Start(COPY_OFFSETS[copy]))
             .and_then(|_| file.write_all(&block))
             .and_then(|()| file.sync_all())

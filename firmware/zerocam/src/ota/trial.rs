@@ -113,7 +113,10 @@ pub fn start(
     let slot = target.boot_args().slot;
     let version = target.state().ok().and_then(|state| state.version(slot).map(str::to_owned));
     let label = format!("slot {slot} ({})", version.as_deref().unwrap_or("?"));
-    log::warn!("trial boot of {label}: it must be healthy within {} s of the kernel start", timeout.as_secs());
+    log::warn!(
+        "trial boot of {label}: it must be healthy within {} s of the kernel start",
+        timeout.as_secs()
+    );
     let spawned = std::thread::Builder::new()
         .name("ota-trial".into())
         .spawn(move || monitor(&target, &health, http_port, Judge::new(timeout, label), &control));
@@ -122,10 +125,19 @@ pub fn start(
     }
 }
 
-fn monitor(target: &BoardTarget, health: &SharedHealth, http_port: u16, mut judge: Judge, control: &SharedControl) {
+fn monitor(
+    target: &BoardTarget,
+    health: &SharedHealth,
+    http_port: u16,
+    mut judge: Judge,
+    control: &SharedControl,
+) {
     loop {
-        let checks =
-            Checks { frames: health.pipeline_healthy(), http: http_answers(http_port), network: network_up() };
+        let checks = Checks {
+            frames: health.pipeline_healthy(),
+            http: http_answers(http_port),
+            network: network_up(),
+        };
         match judge.observe(checks, crate::pid1::uptime()) {
             Verdict::Wait => std::thread::sleep(CHECK_PERIOD),
             Verdict::Commit(how) => {
@@ -186,7 +198,11 @@ mod tests {
     fn commits_after_consecutive_healthy_checks() {
         let mut judge = Judge::new(Duration::from_secs(60), "slot b (0.2.0)".into());
         assert_eq!(judge.observe(ALL, Duration::from_secs(5)), Verdict::Wait);
-        assert_eq!(judge.observe(NO_NET, Duration::from_secs(6)), Verdict::Wait, "a failure restarts the count");
+        assert_eq!(
+            judge.observe(NO_NET, Duration::from_secs(6)),
+            Verdict::Wait,
+            "a failure restarts the count"
+        );
         assert_eq!(judge.observe(ALL, Duration::from_secs(7)), Verdict::Wait);
         assert_eq!(judge.observe(ALL, Duration::from_secs(8)), Verdict::Wait);
         assert!(matches!(judge.observe(ALL, Duration::from_secs(9)), Verdict::Commit(_)));
@@ -197,7 +213,9 @@ mod tests {
         let mut judge = Judge::new(Duration::from_secs(60), "slot b (0.2.0)".into());
         assert_eq!(judge.observe(NO_NET, Duration::from_secs(59)), Verdict::Wait);
         match judge.observe(NO_NET, Duration::from_secs(60)) {
-            Verdict::Fail(why) => assert_eq!(why, "slot b (0.2.0) did not become healthy in 60 s: network not up"),
+            Verdict::Fail(why) => {
+                assert_eq!(why, "slot b (0.2.0) did not become healthy in 60 s: network not up")
+            }
             other => panic!("expected a failure, got {other:?}"),
         }
     }
@@ -213,7 +231,11 @@ mod tests {
     fn routes_on_loopback_only_do_not_count() {
         let header = "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n";
         assert!(!has_non_loopback_route(header));
-        assert!(!has_non_loopback_route(&format!("{header}lo\t0000007F\t00000000\t0001\t0\t0\t0\t000000FF\t0\t0\t0\n")));
-        assert!(has_non_loopback_route(&format!("{header}eth0\t0002000A\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n")));
+        assert!(!has_non_loopback_route(&format!(
+            "{header}lo\t0000007F\t00000000\t0001\t0\t0\t0\t000000FF\t0\t0\t0\n"
+        )));
+        assert!(has_non_loopback_route(&format!(
+            "{header}eth0\t0002000A\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n"
+        )));
     }
 }

@@ -136,7 +136,11 @@ pub fn start_network(system: &SystemConfig, network: &NetworkConfig) {
 /// Once streaming runs: helpers, extra modules and the watchdog (which watches streaming).
 /// `trial_window` is set in an update's trial boot (see watchdog.rs). Returns the control
 /// the HTTP server uses for power actions.
-pub fn start_services(system: &SystemConfig, health: SharedHealth, trial_window: Option<Duration>) -> SharedControl {
+pub fn start_services(
+    system: &SystemConfig,
+    health: SharedHealth,
+    trial_window: Option<Duration>,
+) -> SharedControl {
     if !is_init() {
         log::warn!("pid1::start_services called but zerocam is not PID 1: power actions stop the process");
         return Arc::new(crate::system::ExitProcess);
