@@ -21,12 +21,13 @@ setenv zc_sect1 0x1000
 setenv zc_size 0x1000
 
 # Card-wide options (boot-options.txt on the boot partition): extra kernel arguments, the
-# trial watchdog, the QEMU device-tree fix.
+# trial watchdog, the QEMU device-tree fix, the CSI camera's device tree.
 setenv extra_args
 setenv trial_watchdog 1
 setenv qemu 0
+setenv camera
 if load mmc 0:1 ${scriptaddr} boot-options.txt; then
-    env import -t ${scriptaddr} ${filesize} extra_args trial_watchdog qemu
+    env import -t ${scriptaddr} ${filesize} extra_args trial_watchdog qemu camera
 fi
 
 mmc dev 0
@@ -102,8 +103,19 @@ if load mmc 0:${zc_part} ${scriptaddr} slot.env; then
 fi
 
 # The slot's DTB, or the one the GPU firmware prepared (slot_fdt=firmware) as a fallback.
+# camera=NAME in boot-options.txt picks the slot's camera-NAME.dtb instead, if it has one:
+# the Buildroot image's slots carry one per CSI sensor (its overlay merged at build time).
 setenv zc_fdt ${fdt_addr}
-if test "${slot_fdt}" != "firmware"; then
+setenv zc_camfdt 0
+if test -n "${camera}"; then
+    if load mmc 0:${zc_part} ${fdt_addr_r} camera-${camera}.dtb; then
+        setenv zc_fdt ${fdt_addr_r}
+        setenv zc_camfdt 1
+    else
+        echo "zerocam: slot ${zc_boot} has no device tree for camera=${camera}, using ${slot_fdt}"
+    fi
+fi
+if test "${zc_camfdt}" = "0" && test "${slot_fdt}" != "firmware"; then
     if load mmc 0:${zc_part} ${fdt_addr_r} ${slot_fdt}; then
         setenv zc_fdt ${fdt_addr_r}
     fi
