@@ -3,9 +3,9 @@
 //! boot like an update (so a slot that no longer boots still brings the board back here),
 //! then the board reboots.
 
+use super::admin::check_admin;
 use super::clients::ClientGuard;
 use super::connection::{send_body, send_error, Next};
-use super::admin::check_admin;
 use super::request::Request;
 use super::shared::Shared;
 use crate::ota::OtaError;
