@@ -16,7 +16,7 @@ use zerocam::system::{PowerAction, RunMode};
 use zerocam_bundle::{build_manifest, generate_keypair, write_bundle, Keyring, SecretKey, SLOT_IMAGE};
 
 const TOKEN: &str = "update-token";
-const SLOT_BYTES: u64 = 4 * 1024 * 1024;
+const SLOT_BYTES: u64 = 1024 * 1024;
 
 struct Rig {
     dir: PathBuf,
@@ -197,7 +197,7 @@ fn bundles_refused_from_their_first_bytes_leave_the_slot_unchanged() {
 #[test]
 fn bundles_refused_mid_stream_never_become_bootable() {
     let rig = rig("refused-late", Some(TOKEN));
-    let payload = image(1_000_000, 9);
+    let payload = image(900_000, 9);
     let good = rig.bundle("pizero", "0.3.0", &payload);
     let mut flipped_payload = good.clone();
     let last = flipped_payload.len() - 1000;
