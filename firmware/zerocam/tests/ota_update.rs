@@ -276,20 +276,22 @@ fn rig_without_token() -> Rig {
 #[test]
 fn the_stream_goes_on_while_a_bundle_uploads() {
     let rig = rig("streaming", Some(TOKEN));
-    let payload = image(3_000_000, 7);
+    let payload = image(900_000, 7);
     let bundle = rig.bundle("pizero", "0.3.0", &payload);
     let mut stream = Stream::open(rig.addr(), "/stream.mjpg");
     stream.take(2);
+    let uploading = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let still_uploading = Arc::clone(&uploading);
     let viewer = std::thread::spawn(move || {
         let started = Instant::now();
-        let mut frames = 0;
-        while started.elapsed() < Duration::from_millis(1500) {
+        let mut frames = 0u32;
+        while still_uploading.load(std::sync::atomic::Ordering::Relaxed) {
             stream.next_part();
             frames += 1;
         }
-        frames
+        (frames, started.elapsed())
     });
-    // A slow upload: 64 KiB every 20 ms, about 1.5 s in all.
+    // A slow upload: 8 KiB every 10 ms, over a second in all.
     let mut socket = connect(rig.addr());
     write!(
         socket,
@@ -297,13 +299,16 @@ fn the_stream_goes_on_while_a_bundle_uploads() {
         bundle.len()
     )
     .expect("head");
-    for piece in bundle.chunks(64 * 1024) {
+    for piece in bundle.chunks(8 * 1024) {
         socket.write_all(piece).expect("body");
-        std::thread::sleep(Duration::from_millis(20));
+        std::thread::sleep(Duration::from_millis(10));
     }
     let response = read_response(&mut BufReader::new(socket), false);
+    uploading.store(false, std::sync::atomic::Ordering::Relaxed);
     assert_eq!(response.status, 200, "{}", response.text());
-    let frames = viewer.join().expect("viewer");
+    let (frames, elapsed) = viewer.join().expect("viewer");
+    let fps = f64::from(frames) / elapsed.as_secs_f64();
     // The feeder publishes 30 fps: a viewer starved by the upload would see a handful.
-    assert!(frames >= 20, "only {frames} frames in 1.5 s during the upload");
+    assert!(elapsed > Duration::from_millis(800), "the upload was too quick to tell: {elapsed:?}");
+    assert!(fps >= 20.0, "{frames} frames in {elapsed:?} ({fps:.1} fps) during the upload");
 }
