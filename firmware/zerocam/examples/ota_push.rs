@@ -105,7 +105,7 @@ fn run(dir: &Path, mib: u64, viewers: usize, mbit: Option<f64>) -> Result<(), Bo
     );
     let device: f64 = cpu.iter().filter(|(name, _)| is_device_thread(name)).map(|(_, s)| s).sum();
     let mut threads: Vec<_> = cpu.iter().filter(|(name, _)| is_device_thread(name)).collect();
-    threads.sort_by(|a, b| b.1.total_cmp(&a.1));
+    threads.sort_by(|a, b| b.1.total_cmp(a.1));
     let detail: Vec<String> = threads.iter().map(|(name, s)| format!("{name} {s:.2}")).collect();
     println!(
         "device CPU during the push: {device:.2} s ({:.0} % of one core): {}",
@@ -164,7 +164,7 @@ fn upload(addr: SocketAddr, bundle: &Path, mbit: Option<f64>) -> Result<String, 
     let mut socket = TcpStream::connect(addr)?;
     write!(
         socket,
-        "POST /api/update HTTP/1.1\r\nAuthorization: Bearer bench\r\nContent-Length: {len}\r\n\r\n"
+        "POST /api/update HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer bench\r\nContent-Length: {len}\r\n\r\n"
     )?;
     let mut file = std::fs::File::open(bundle)?;
     let mut buf = vec![0u8; 64 * 1024];

@@ -247,11 +247,11 @@ fn updates_need_the_token_a_length_and_a_board() {
     assert_eq!(upload(rig.addr(), "", "wrong", &bundle, bundle.len()).status, 401);
     let no_length = raw(
         rig.addr(),
-        format!("POST /api/update HTTP/1.1\r\nAuthorization: Bearer {TOKEN}\r\nConnection: close\r\n\r\n")
+        format!("POST /api/update HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {TOKEN}\r\nConnection: close\r\n\r\n")
             .as_bytes(),
     );
     assert_eq!(no_length.status, 411);
-    assert_eq!(raw(rig.addr(), b"GET /api/update HTTP/1.1\r\n\r\n").status, 405);
+    assert_eq!(raw(rig.addr(), b"GET /api/update HTTP/1.1\r\nHost: test\r\n\r\n").status, 405);
     rig.nothing_bootable_changed();
     assert_eq!(rig.slot("b"), old_slot(2));
 
@@ -295,7 +295,7 @@ fn the_stream_goes_on_while_a_bundle_uploads() {
     let mut socket = connect(rig.addr());
     write!(
         socket,
-        "POST /api/update HTTP/1.1\r\nAuthorization: Bearer {TOKEN}\r\nContent-Length: {}\r\n\r\n",
+        "POST /api/update HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {TOKEN}\r\nContent-Length: {}\r\n\r\n",
         bundle.len()
     )
     .expect("head");
@@ -311,4 +311,31 @@ fn the_stream_goes_on_while_a_bundle_uploads() {
     // The feeder publishes 30 fps: a viewer starved by the upload would see a handful.
     assert!(elapsed > Duration::from_millis(800), "the upload was too quick to tell: {elapsed:?}");
     assert!(fps >= 20.0, "{frames} frames in {elapsed:?} ({fps:.1} fps) during the upload");
+}
+
+#[test]
+fn a_client_that_expects_100_continue_gets_it_only_when_the_update_may_go_on() {
+    let rig = rig("expect", Some(TOKEN));
+    let bundle = rig.bundle("pizero", "0.3.0", &image(50_000, 8));
+    let head = |token: &str| {
+        format!(
+            "POST /api/update HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {token}\r\n\
+             Expect: 100-continue\r\nContent-Length: {}\r\n\r\n",
+            bundle.len()
+        )
+    };
+    // A wrong token: the final answer comes at once, and no body is needed.
+    let mut refused = connect(rig.addr());
+    refused.write_all(head("wrong").as_bytes()).expect("head");
+    assert_eq!(read_response(&mut BufReader::new(refused), false).status, 401);
+
+    let mut socket = connect(rig.addr());
+    socket.write_all(head(TOKEN).as_bytes()).expect("head");
+    let mut reader = BufReader::new(socket.try_clone().expect("clone"));
+    let (status, _) = read_head(&mut reader);
+    assert_eq!(status, 100);
+    socket.write_all(&bundle).expect("body");
+    let response = read_response(&mut reader, false);
+    assert_eq!(response.status, 200, "{}", response.text());
+    assert_eq!(rig.target.armed(), Some((SlotName::B, "0.3.0".to_string())));
 }
