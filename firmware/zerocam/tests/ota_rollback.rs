@@ -44,7 +44,7 @@ impl Drop for Board {
 
 fn post_rollback(addr: std::net::SocketAddr, token: &str) -> Response {
     let request =
-        format!("POST /api/rollback HTTP/1.1\r\nAuthorization: Bearer {token}\r\nContent-Length: 0\r\n\r\n");
+        format!("POST /api/rollback HTTP/1.1\r\nHost: camera\r\nAuthorization: Bearer {token}\r\nContent-Length: 0\r\n\r\n");
     raw(addr, request.as_bytes())
 }
 
@@ -70,7 +70,7 @@ fn rollback_arms_a_trial_of_the_committed_other_slot_and_reboots() {
     let addr = server.local_addr();
 
     assert_eq!(post_rollback(addr, "guess").status, 401);
-    assert_eq!(raw(addr, b"GET /api/rollback HTTP/1.1\r\n\r\n").status, 405);
+    assert_eq!(raw(addr, b"GET /api/rollback HTTP/1.1\r\nHost: camera\r\n\r\n").status, 405);
     assert_eq!(target.state().expect("state").trial, None, "refused requests change nothing");
 
     let response = post_rollback(addr, TOKEN);
