@@ -22,6 +22,24 @@ partition_offset() {
 }
 boot_partition_offset() { partition_offset "$1" 1; }
 
+# qemu_free_port [PREFERRED]: prints PREFERRED if nothing listens on 127.0.0.1:PREFERRED,
+# else a port the kernel says is free (bind to port 0). QEMU binds it moments later for its
+# port forward; if something takes it in between, QEMU exits and the caller says so.
+qemu_free_port() {
+    python3 - "${1:-0}" <<'PY'
+import socket, sys
+preferred = int(sys.argv[1])
+for port in ([preferred] if preferred else []) + [0]:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        print(s.getsockname()[1])
+        break
+PY
+}
+
 # The card-wide boot options under emulation (boot-options.txt on the boot partition):
 # - trial_watchdog=0 and zerocam.nowatchdog: QEMU's bcm2835 PM model resets the machine the
 #   moment the watchdog is armed (real hardware counts down first), so neither U-Boot nor
@@ -54,9 +72,4 @@ qemu_command() {
         -device usb-net,netdev=n0,bus=usb-bus.0,port=1 -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$port-:80" \
         -display none -serial "file:$kernel_log" -serial "file:$uboot_log" -monitor none
     [ "$reboot" = 1 ] || echo -no-reboot
-}
-
-# A free TCP port on 127.0.0.1 (bound to port 0, then released for QEMU to take).
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }

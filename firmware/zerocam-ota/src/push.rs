@@ -96,11 +96,10 @@ pub fn rollback(camera: &str, token: &str, wait: Option<Duration>) -> Result<(),
     let camera = Camera::new(camera);
     let before = camera.ota()?;
     let answer = camera.post("/api/rollback", token, 0, std::io::empty())?;
-    match &answer {
-        Answer::Json(200, _) => {}
-        Answer::Json(status, _) | Answer::Text(status, _) => {
-            return Err(Failure::new(format!("{}: {}", camera.base, explain(*status, &answer))))
-        }
+    // The camera answers 202 (text) once the other slot's trial boot is armed.
+    let (Answer::Json(status, _) | Answer::Text(status, _)) = &answer;
+    if !(200..300).contains(status) {
+        return Err(Failure::new(format!("{}: {}", camera.base, explain(*status, &answer))));
     }
     println!(
         "{} goes back from slot {} to slot {} ({}); it reboots",
@@ -110,7 +109,11 @@ pub fn rollback(camera: &str, token: &str, wait: Option<Duration>) -> Result<(),
         before.other_version.as_deref().unwrap_or("version unknown")
     );
     let Some(wait) = wait else { return Ok(()) };
-    let after = wait_for_new_boot(&camera, &before.boot_id, wait, |_| false)?;
+    // The other slot boots on trial too: wait for its commit (or for the board to come back).
+    let target = before.other_slot.clone();
+    let after = wait_for_new_boot(&camera, &before.boot_id, wait, |ota| {
+        ota.trial == Some(true) && ota.running_slot == target
+    })?;
     if after.running_slot == before.other_slot {
         println!(
             "rolled back: {} runs version {} from slot {}",

@@ -236,6 +236,14 @@ fn push_explains_refusals() {
     assert!(text(&downgrade).contains("add --force to downgrade"), "{}", text(&downgrade));
     assert_eq!(board.target.armed(), None);
 
+    // File-backed slots cannot roll back (the board's do): the tool passes the refusal on.
+    // (Firmware without POST /api/rollback answers 404, with one 501 for these slots.)
+    let rollback =
+        cli().args(["rollback", &board.camera(), "--token", TOKEN, "--no-wait"]).output().expect("rollback");
+    assert!(!rollback.status.success());
+    let said = text(&rollback);
+    assert!(said.contains(&board.camera()) && (said.contains("(404)") || said.contains("(501)")), "{said}");
+
     let nobody = cli().args(["status", "127.0.0.1:1"]).output().expect("status");
     assert!(text(&nobody).contains("cannot reach the camera"), "{}", text(&nobody));
     let no_token =

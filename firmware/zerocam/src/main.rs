@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use zerocam::config::{self, Command, Config};
+use zerocam::config::{self, CameraConfig, Command, Config, SourceSpec};
 use zerocam::system::{ExitProcess, LateControl, PowerAction, RunMode, SystemControl};
 use zerocam::{app, logging, pid1};
 
@@ -36,6 +36,7 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::HashPassword => hash_password(),
         Command::Serve(config) => {
             log::set_max_level(config.log.level);
             match app::start(&config, RunMode::Process, Arc::new(ExitProcess)) {
@@ -43,8 +44,9 @@ fn main() -> ExitCode {
                     running.wait();
                     ExitCode::SUCCESS
                 }
+                // Like a config parse error, in full: a log line would be cut at 240 bytes.
                 Err(err) => {
-                    log::error!("{err}");
+                    eprintln!("zerocam: {err}");
                     ExitCode::FAILURE
                 }
             }
@@ -52,28 +54,67 @@ fn main() -> ExitCode {
     }
 }
 
-/// Process 1 never returns: a bad config or a camera that cannot start falls back to the
-/// built-in test pattern (the reason is in the log at /log), so the board always answers.
+/// `zerocam hash-password`: one line from stdin (so the password stays out of the shell's
+/// history and the process list), its SHA-512-crypt hash on stdout.
+fn hash_password() -> ExitCode {
+    let mut line = String::new();
+    if let Err(err) = std::io::stdin().read_line(&mut line) {
+        eprintln!("zerocam: cannot read the password: {err}");
+        return ExitCode::FAILURE;
+    }
+    let password = line.trim_end_matches(['\r', '\n']);
+    if password.is_empty() {
+        eprintln!("zerocam: give the password on standard input, e.g. `zerocam hash-password` then type it");
+        return ExitCode::from(2);
+    }
+    match zerocam::http::viewer_auth::hash_password(password) {
+        Ok(hash) => {
+            println!("{hash}");
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("zerocam: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The board's defaults: those of the program, with the camera found by itself (`auto`:
+/// the first camera there, else the test pattern) instead of the plain test pattern.
+fn board_defaults() -> Config {
+    let camera = CameraConfig { source: SourceSpec::Auto, ..CameraConfig::default() };
+    Config { cameras: vec![camera], ..Config::default() }
+}
+
+/// Process 1 never returns: a bad config falls back to the board's defaults and a camera
+/// that cannot start to the built-in test pattern (the reason is in the log at /log and in
+/// /status), so the board always answers.
 fn run_as_init() -> ! {
     let boot = pid1::early_boot();
     let config_path = boot.boot_mounted.then(|| PathBuf::from(pid1::CONFIG_PATH));
-    let config = match config::parse_args(std::env::args_os().skip(1), config_path) {
+    let mut config = match config::parse_args(std::env::args_os().skip(1), config_path) {
         Ok(Command::Serve(config)) => *config,
-        Ok(_) => Config::default(),
+        Ok(_) => board_defaults(),
         Err(err) => {
             log::error!("{err}; starting with the default settings");
-            Config::default()
+            board_defaults()
         }
     };
+    if config.cameras.is_empty() {
+        config.cameras = board_defaults().cameras;
+    }
     log::set_max_level(config.log.level);
     pid1::start_network(&config.system, &config.network);
     let control = Arc::new(LateControl::default());
     let board = zerocam::ota::board::open_board();
     let updates = board.as_ref().map(|(_, updater)| updater.clone());
-    // The configured cameras; else the test pattern on the configured HTTP settings; else
+    // The configured cameras; else the default camera on the configured HTTP settings; else
     // everything default (for example when the configured address cannot be bound).
-    let attempts =
-        [config.clone(), Config { http: config.http.clone(), ..Config::default() }, Config::default()];
+    let attempts = [
+        config.clone(),
+        Config { http: config.http.clone(), origin: config.origin.clone(), ..board_defaults() },
+        board_defaults(),
+    ];
     let running = loop {
         let started = attempts.iter().find_map(|attempt| {
             app::start_with_updates(attempt, RunMode::Pid1, control.clone(), updates.clone())

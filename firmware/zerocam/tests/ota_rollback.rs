@@ -43,27 +43,34 @@ impl Drop for Board {
 }
 
 fn post_rollback(addr: std::net::SocketAddr, token: &str) -> Response {
-    let request = format!("POST /api/rollback HTTP/1.1\r\nAuthorization: Bearer {token}\r\nContent-Length: 0\r\n\r\n");
+    let request =
+        format!("POST /api/rollback HTTP/1.1\r\nHost: camera\r\nAuthorization: Bearer {token}\r\nContent-Length: 0\r\n\r\n");
     raw(addr, request.as_bytes())
 }
 
 #[test]
 fn rollback_arms_a_trial_of_the_committed_other_slot_and_reboots() {
     let board = Board::new("ok");
-    let target = Arc::new(BoardTarget::new(board.paths.clone(), BootArgs { slot: SlotName::A, trial: false }));
+    let target =
+        Arc::new(BoardTarget::new(board.paths.clone(), BootArgs { slot: SlotName::A, trial: false }));
     let updater = Arc::new(Updater::new(target.clone(), zerocam_bundle::Keyring::default()));
     let (camera, output) = manual_camera("cam0", 4, 16 * 1024, 16);
     let mut http = http_config();
     http.admin_token = Some(TOKEN.into());
     let control = Arc::new(RecordingControl::default());
-    let server =
-        app::serve_cameras_with_updates(vec![camera], &http, RunMode::Process, control.clone(), Some(updater))
-            .expect("server starts");
+    let server = app::serve_cameras_with_updates(
+        vec![camera],
+        &http,
+        RunMode::Process,
+        control.clone(),
+        Some(updater),
+    )
+    .expect("server starts");
     let _feeder = Feeder::start(output, 30, 5000);
     let addr = server.local_addr();
 
     assert_eq!(post_rollback(addr, "guess").status, 401);
-    assert_eq!(raw(addr, b"GET /api/rollback HTTP/1.1\r\n\r\n").status, 405);
+    assert_eq!(raw(addr, b"GET /api/rollback HTTP/1.1\r\nHost: camera\r\n\r\n").status, 405);
     assert_eq!(target.state().expect("state").trial, None, "refused requests change nothing");
 
     let response = post_rollback(addr, TOKEN);
@@ -80,22 +87,29 @@ fn rollback_arms_a_trial_of_the_committed_other_slot_and_reboots() {
 #[test]
 fn rollback_to_a_failed_update_is_refused() {
     let board = Board::new("refused");
-    let target = Arc::new(BoardTarget::new(board.paths.clone(), BootArgs { slot: SlotName::A, trial: false }));
+    let target =
+        Arc::new(BoardTarget::new(board.paths.clone(), BootArgs { slot: SlotName::A, trial: false }));
     target.begin_write(SlotName::B).expect("an update starts");
     target.arm_trial(SlotName::B, "0.2.0").expect("armed");
     BoardTarget::new(board.paths.clone(), BootArgs { slot: SlotName::B, trial: true })
         .fail_trial("slot b (0.2.0) did not become healthy in 60 s: network not up")
         .expect("failed trial");
-    let target = Arc::new(BoardTarget::new(board.paths.clone(), BootArgs { slot: SlotName::A, trial: false }));
+    let target =
+        Arc::new(BoardTarget::new(board.paths.clone(), BootArgs { slot: SlotName::A, trial: false }));
     let before = BootStateStore::new(&board.paths.card, "?").load().expect("card").state;
     let updater = Arc::new(Updater::new(target, zerocam_bundle::Keyring::default()));
     let mut http = http_config();
     http.admin_token = Some(TOKEN.into());
     let (camera, _output) = manual_camera("cam0", 4, 16 * 1024, 16);
     let control = Arc::new(RecordingControl::default());
-    let server =
-        app::serve_cameras_with_updates(vec![camera], &http, RunMode::Process, control.clone(), Some(updater))
-            .expect("server starts");
+    let server = app::serve_cameras_with_updates(
+        vec![camera],
+        &http,
+        RunMode::Process,
+        control.clone(),
+        Some(updater),
+    )
+    .expect("server starts");
     let response = post_rollback(server.local_addr(), TOKEN);
     assert_eq!(response.status, 409, "{}", response.text());
     assert!(response.text().contains("rolled back"), "{}", response.text());

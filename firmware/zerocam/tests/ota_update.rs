@@ -16,7 +16,7 @@ use zerocam::system::{PowerAction, RunMode};
 use zerocam_bundle::{build_manifest, generate_keypair, write_bundle, Keyring, SecretKey, SLOT_IMAGE};
 
 const TOKEN: &str = "update-token";
-const SLOT_BYTES: u64 = 4 * 1024 * 1024;
+const SLOT_BYTES: u64 = 1024 * 1024;
 
 struct Rig {
     dir: PathBuf,
@@ -197,7 +197,7 @@ fn bundles_refused_from_their_first_bytes_leave_the_slot_unchanged() {
 #[test]
 fn bundles_refused_mid_stream_never_become_bootable() {
     let rig = rig("refused-late", Some(TOKEN));
-    let payload = image(1_000_000, 9);
+    let payload = image(900_000, 9);
     let good = rig.bundle("pizero", "0.3.0", &payload);
     let mut flipped_payload = good.clone();
     let last = flipped_payload.len() - 1000;
@@ -247,11 +247,11 @@ fn updates_need_the_token_a_length_and_a_board() {
     assert_eq!(upload(rig.addr(), "", "wrong", &bundle, bundle.len()).status, 401);
     let no_length = raw(
         rig.addr(),
-        format!("POST /api/update HTTP/1.1\r\nAuthorization: Bearer {TOKEN}\r\nConnection: close\r\n\r\n")
+        format!("POST /api/update HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {TOKEN}\r\nConnection: close\r\n\r\n")
             .as_bytes(),
     );
     assert_eq!(no_length.status, 411);
-    assert_eq!(raw(rig.addr(), b"GET /api/update HTTP/1.1\r\n\r\n").status, 405);
+    assert_eq!(raw(rig.addr(), b"GET /api/update HTTP/1.1\r\nHost: test\r\n\r\n").status, 405);
     rig.nothing_bootable_changed();
     assert_eq!(rig.slot("b"), old_slot(2));
 
@@ -276,34 +276,66 @@ fn rig_without_token() -> Rig {
 #[test]
 fn the_stream_goes_on_while_a_bundle_uploads() {
     let rig = rig("streaming", Some(TOKEN));
-    let payload = image(3_000_000, 7);
+    let payload = image(900_000, 7);
     let bundle = rig.bundle("pizero", "0.3.0", &payload);
     let mut stream = Stream::open(rig.addr(), "/stream.mjpg");
     stream.take(2);
+    let uploading = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let still_uploading = Arc::clone(&uploading);
     let viewer = std::thread::spawn(move || {
         let started = Instant::now();
-        let mut frames = 0;
-        while started.elapsed() < Duration::from_millis(1500) {
+        let mut frames = 0u32;
+        while still_uploading.load(std::sync::atomic::Ordering::Relaxed) {
             stream.next_part();
             frames += 1;
         }
-        frames
+        (frames, started.elapsed())
     });
-    // A slow upload: 64 KiB every 20 ms, about 1.5 s in all.
+    // A slow upload: 8 KiB every 10 ms, over a second in all.
     let mut socket = connect(rig.addr());
     write!(
         socket,
-        "POST /api/update HTTP/1.1\r\nAuthorization: Bearer {TOKEN}\r\nContent-Length: {}\r\n\r\n",
+        "POST /api/update HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {TOKEN}\r\nContent-Length: {}\r\n\r\n",
         bundle.len()
     )
     .expect("head");
-    for piece in bundle.chunks(64 * 1024) {
+    for piece in bundle.chunks(8 * 1024) {
         socket.write_all(piece).expect("body");
-        std::thread::sleep(Duration::from_millis(20));
+        std::thread::sleep(Duration::from_millis(10));
     }
     let response = read_response(&mut BufReader::new(socket), false);
+    uploading.store(false, std::sync::atomic::Ordering::Relaxed);
     assert_eq!(response.status, 200, "{}", response.text());
-    let frames = viewer.join().expect("viewer");
+    let (frames, elapsed) = viewer.join().expect("viewer");
+    let fps = f64::from(frames) / elapsed.as_secs_f64();
     // The feeder publishes 30 fps: a viewer starved by the upload would see a handful.
-    assert!(frames >= 20, "only {frames} frames in 1.5 s during the upload");
+    assert!(elapsed > Duration::from_millis(800), "the upload was too quick to tell: {elapsed:?}");
+    assert!(fps >= 20.0, "{frames} frames in {elapsed:?} ({fps:.1} fps) during the upload");
+}
+
+#[test]
+fn a_client_that_expects_100_continue_gets_it_only_when_the_update_may_go_on() {
+    let rig = rig("expect", Some(TOKEN));
+    let bundle = rig.bundle("pizero", "0.3.0", &image(50_000, 8));
+    let head = |token: &str| {
+        format!(
+            "POST /api/update HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {token}\r\n\
+             Expect: 100-continue\r\nContent-Length: {}\r\n\r\n",
+            bundle.len()
+        )
+    };
+    // A wrong token: the final answer comes at once, and no body is needed.
+    let mut refused = connect(rig.addr());
+    refused.write_all(head("wrong").as_bytes()).expect("head");
+    assert_eq!(read_response(&mut BufReader::new(refused), false).status, 401);
+
+    let mut socket = connect(rig.addr());
+    socket.write_all(head(TOKEN).as_bytes()).expect("head");
+    let mut reader = BufReader::new(socket.try_clone().expect("clone"));
+    let (status, _) = read_head(&mut reader);
+    assert_eq!(status, 100);
+    socket.write_all(&bundle).expect("body");
+    let response = read_response(&mut reader, false);
+    assert_eq!(response.status, 200, "{}", response.text());
+    assert_eq!(rig.target.armed(), Some((SlotName::B, "0.3.0".to_string())));
 }

@@ -2,7 +2,7 @@
 //! replaces its key (camera flags apply to the first camera).
 
 use super::file::{read_file, ConfigError};
-use super::{CameraConfig, Config, Resolution, SourceSpec};
+use super::{CameraConfig, Config, KeySource, Resolution, SourceSpec};
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -12,15 +12,18 @@ zerocam: MJPEG network camera
 USAGE:
     zerocam [OPTIONS]            stream (open http://127.0.0.1:8080/)
     zerocam cameras              list V4L2 cameras with their formats, sizes and rates
+    zerocam hash-password        read a viewer password on stdin, print its hash for
+                                 [[http.viewer]] password_hash
 
 OPTIONS:
     --config FILE          TOML config file (flags override it)
     --listen ADDR:PORT     where to serve HTTP [127.0.0.1:8080]
-    --source SOURCE        testpattern | replay:PATH | v4l2:/dev/videoN | libcamera[:ID]
+    --source SOURCE        auto | testpattern | replay:PATH | v4l2:/dev/videoN | libcamera[:ID]
     --size WxH             frame size [640x480]
     --fps N                frames per second [25]
     --quality N            JPEG quality 1-100 for encoding sources [80]
     --max-clients N        size of the client table; more get 503 [600]
+    --max-clients-per-peer N  places one address may hold; more get 429 [32]
     --log-level LEVEL      off|error|warn|info|debug|trace [info]
     -h, --help             this text
     -V, --version          the version
@@ -31,6 +34,7 @@ OPTIONS:
 pub enum Command {
     Serve(Box<Config>),
     ListCameras,
+    HashPassword,
     Help,
     Version,
 }
@@ -92,6 +96,10 @@ where
                 let max = in_range(parsed(value(&mut parser)?, "a number")?, 1, 4096, &flag)?;
                 overrides.push(Override::MaxClients(max));
             }
+            Long("max-clients-per-peer") => {
+                let max = in_range(parsed(value(&mut parser)?, "a number")?, 1, 4096, &flag)?;
+                overrides.push(Override::MaxClientsPerPeer(max));
+            }
             Long("log-level") => {
                 let text = value(&mut parser)?;
                 let level = crate::logging::parse_level(&text)
@@ -99,6 +107,7 @@ where
                 overrides.push(Override::LogLevel(level));
             }
             Value(word) if word == "cameras" => list_cameras = true,
+            Value(word) if word == "hash-password" => return Ok(Command::HashPassword),
             other => return Err(flag_error(other.unexpected())),
         }
     }
@@ -106,7 +115,17 @@ where
         return Ok(Command::ListCameras);
     }
     let mut config = match config_path.or(default_config.filter(|path| path.exists())) {
-        Some(path) => read_file(&path)?,
+        Some(path) => {
+            let mut config = read_file(&path)?;
+            if config.http.listen.is_some() {
+                config.origin.listen = KeySource::File;
+            }
+            if !config.cameras.is_empty() {
+                config.origin.first_source = KeySource::File;
+            }
+            config.origin.file = Some(path);
+            config
+        }
         None => Config::default(),
     };
     for change in overrides {
@@ -134,6 +153,7 @@ enum Override {
     Fps(usize),
     Quality(usize),
     MaxClients(usize),
+    MaxClientsPerPeer(usize),
     LogLevel(log::LevelFilter),
 }
 
@@ -144,10 +164,17 @@ impl Override {
         }
         let first = config.cameras.first_mut();
         match (self, first) {
-            (Override::Listen(addr), _) => config.http.listen = Some(addr),
+            (Override::Listen(addr), _) => {
+                config.http.listen = Some(addr);
+                config.origin.listen = KeySource::Flag;
+            }
             (Override::MaxClients(max), _) => config.http.max_clients = max,
+            (Override::MaxClientsPerPeer(max), _) => config.http.max_clients_per_peer = max,
             (Override::LogLevel(level), _) => config.log.level = level,
-            (Override::Source(spec), Some(camera)) => camera.source = spec,
+            (Override::Source(spec), Some(camera)) => {
+                camera.source = spec;
+                config.origin.first_source = KeySource::Flag;
+            }
             (Override::Size(size), Some(camera)) => camera.size = size,
             (Override::Fps(fps), Some(camera)) => camera.fps = fps,
             (Override::Quality(quality), Some(camera)) => camera.quality = quality,

@@ -2,12 +2,16 @@
 //! top. Unknown keys and bad values are errors that name the key and its line; the program
 //! refuses to start on them.
 
+mod accounts;
 mod cli;
 mod file;
+mod origin;
 mod values;
 
+pub use accounts::ViewerAccount;
 pub use cli::{parse_args, Command, HELP};
 pub use file::{parse_file_text, read_file, ConfigError};
+pub use origin::{KeySource, Origin};
 pub use values::{Resolution, SourceSpec};
 
 use crate::system::RunMode;
@@ -26,6 +30,9 @@ pub struct Config {
     pub system: crate::pid1::SystemConfig,
     /// The board's network (DHCP, static fallback); used only as PID 1.
     pub network: crate::pid1::NetworkConfig,
+    /// Where the settings came from (file, flags), so start-up errors name them.
+    #[serde(skip)]
+    pub origin: Origin,
     /// Over-the-air updates: how a trial boot is judged (docs/OTA.md); used only as PID 1.
     pub update: UpdateConfig,
 }
@@ -69,6 +76,10 @@ pub struct HttpConfig {
     /// Size of the fixed client table; one more connection gets 503.
     #[serde(deserialize_with = "file::within::<1, 4096, _>")]
     pub max_clients: usize,
+    /// Places one peer address may hold at once; one more connection from it gets 429, so a
+    /// single host (or a misbehaving script) cannot take every place.
+    #[serde(deserialize_with = "file::within::<1, 4096, _>")]
+    pub max_clients_per_peer: usize,
     /// A client that has not sent its whole request head by then is dropped (slowloris).
     #[serde(deserialize_with = "file::within::<1, 600, _>")]
     pub header_timeout_secs: usize,
@@ -78,12 +89,17 @@ pub struct HttpConfig {
     /// Idle keep-alive connections are closed after this long.
     #[serde(deserialize_with = "file::within::<1, 3600, _>")]
     pub idle_timeout_secs: usize,
-    /// Kernel send buffer per client, in KiB. Small on purpose: bytes queued in the kernel
-    /// are frames a slow client receives late, and memory the Pi Zero does not have.
+    /// How many bytes may wait in a client's socket before a new frame is started for it,
+    /// in KiB (a frame larger than this is started only once the socket is empty). Small on
+    /// purpose: bytes queued in the kernel are frames a slow client receives late.
     #[serde(deserialize_with = "file::within::<8, 8192, _>")]
     pub send_buffer_kib: usize,
     /// Enables POST /api/poweroff and /api/reboot with `Authorization: Bearer <token>`.
     pub admin_token: Option<String>,
+    /// Viewer login: when any account is set, every page, stream, snapshot, status, metrics
+    /// and log URL needs HTTP Basic credentials of one of them.
+    #[serde(rename = "viewer")]
+    pub viewers: Vec<ViewerAccount>,
 }
 
 impl Default for HttpConfig {
@@ -91,11 +107,13 @@ impl Default for HttpConfig {
         HttpConfig {
             listen: None,
             max_clients: 600,
+            max_clients_per_peer: 32,
             header_timeout_secs: 10,
             stall_timeout_secs: 10,
             idle_timeout_secs: 30,
             send_buffer_kib: 128,
             admin_token: None,
+            viewers: Vec::new(),
         }
     }
 }
@@ -124,6 +142,10 @@ impl Default for LogConfig {
     }
 }
 
+/// The largest frame slot, in KiB (`slot_kib`'s upper bound). A replay clip with a larger
+/// frame is refused rather than given slots that size.
+pub const MAX_SLOT_KIB: usize = 16384;
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CameraConfig {
@@ -145,7 +167,7 @@ pub struct CameraConfig {
     pub slots: usize,
     /// Bytes per slot, in KiB; by default derived from the frame size (or, for replay, the
     /// largest frame of the file).
-    #[serde(deserialize_with = "file::optional_within::<16, 16384, _>")]
+    #[serde(deserialize_with = "file::optional_within::<16, MAX_SLOT_KIB, _>")]
     pub slot_kib: Option<usize>,
     /// Sensor settings for `libcamera` sources (`[camera.libcamera]`); other sources ignore them.
     pub libcamera: LibcameraControls,

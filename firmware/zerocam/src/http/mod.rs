@@ -1,9 +1,12 @@
 //! zerocam's own HTTP/1.1 responder on smol: a fixed client table, one task per connection,
 //! one housekeeper enforcing deadlines. See docs/ARCHITECTURE.md.
 
-mod admin;
+mod accept_log;
+mod auth;
 pub mod clients;
 mod connection;
+mod fd_limit;
+mod frame_send;
 mod housekeeping;
 mod metrics;
 mod pages;
@@ -13,9 +16,11 @@ mod rollback;
 pub mod routes;
 mod server;
 mod shared;
+mod socket_queue;
 pub mod status;
 mod stream;
 mod update;
+pub mod viewer_auth;
 mod write;
 
 pub use server::{accept_loop, bind, ServerHealth};

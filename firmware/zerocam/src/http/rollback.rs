@@ -5,7 +5,7 @@
 
 use super::clients::ClientGuard;
 use super::connection::{send_body, send_error, Next};
-use super::admin::check_admin;
+use super::pages::check_admin;
 use super::request::Request;
 use super::shared::Shared;
 use crate::ota::OtaError;
@@ -21,14 +21,23 @@ pub async fn rollback(
     client: &ClientGuard,
     request: &Request<'_>,
 ) -> io::Result<Next> {
-    if let Err((status, why)) = check_admin(shared, request, "rollback") {
-        return send_error(socket, client, shared, status, &why, None).await;
+    if let Some(refused) = check_admin(shared, socket, client, request, "rollback").await {
+        return refused;
     }
     let Some(updater) = shared.updates.as_ref() else {
-        return send_error(socket, client, shared, 501, "rollback is only possible on the board", None).await;
+        return send_error(
+            socket,
+            client,
+            shared,
+            501,
+            "rollback is only possible on the board",
+            None,
+            false,
+        )
+        .await;
     };
     if updater.state().in_progress() {
-        return send_error(socket, client, shared, 409, "an update is being installed", None).await;
+        return send_error(socket, client, shared, 409, "an update is being installed", None, false).await;
     }
     // A few sector reads and one 4 KiB write with fsync: short enough for the event loop.
     match updater.target().rollback() {
@@ -42,6 +51,7 @@ pub async fn rollback(
                     500,
                     &format!("trial armed, but cannot reboot: {why}"),
                     None,
+                    false,
                 )
                 .await;
             }
@@ -50,11 +60,11 @@ pub async fn rollback(
                 .await
         }
         Err(err @ OtaError::Unsupported(_)) => {
-            send_error(socket, client, shared, 501, &err.to_string(), None).await
+            send_error(socket, client, shared, 501, &err.to_string(), None, false).await
         }
         Err(err @ OtaError::BootState(_)) => {
-            send_error(socket, client, shared, 409, &err.to_string(), None).await
+            send_error(socket, client, shared, 409, &err.to_string(), None, false).await
         }
-        Err(err) => send_error(socket, client, shared, 500, &err.to_string(), None).await,
+        Err(err) => send_error(socket, client, shared, 500, &err.to_string(), None, false).await,
     }
 }

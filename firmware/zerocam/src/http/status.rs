@@ -8,11 +8,16 @@ pub fn json(shared: &Shared) -> String {
     let now_ms = shared.now_ms();
     let counters = &shared.counters;
     let mut out = String::with_capacity(1024);
+    // The kernel's hostname: on the board, `[system] hostname` (the image test checks it
+    // reached the board it booted).
+    let hostname = rustix::system::uname().nodename().to_string_lossy().into_owned();
+    let clients = shared.clients.views();
     let _ = write!(
         out,
-        "{{\"version\":\"{}\",\"mode\":\"{}\",\"uptime_s\":{},\"cameras\":[",
+        "{{\"version\":\"{}\",\"mode\":\"{}\",\"hostname\":{},\"uptime_s\":{},\"cameras\":[",
         env!("CARGO_PKG_VERSION"),
         shared.mode.name(),
+        quoted(&hostname),
         now_ms / 1000
     );
     for (index, camera) in shared.cameras.iter().enumerate() {
@@ -20,25 +25,30 @@ pub fn json(shared: &Shared) -> String {
         let c = pool.counters();
         let usage = pool.usage();
         let fault = camera.fault();
+        // The source running now: what `auto` picked, or the test pattern standing in.
+        let in_use = camera.source_in_use();
         // What the source found when it opened its device (null until then, or for sources
         // without one); recorded by the source thread, so this makes no ioctls.
-        let device = match &camera.config.source {
+        let device = match &in_use {
             crate::config::SourceSpec::V4l2(path) => crate::source::v4l2::device_status_json(path),
             _ => "null".to_string(),
         };
         let _ = write!(
             out,
-            "{}{{\"name\":{},\"source\":{},\"resolution\":\"{}\",\"fps_target\":{},\"fps_in\":{},\"fps_out\":{},\
-             \"frames_published\":{},\"bytes_published\":{},\"fault\":{},\
+            "{}{{\"name\":{},\"source\":{},\"source_in_use\":{},\"resolution\":\"{}\",\"fps_target\":{},\"fps_in\":{},\"fps_out\":{},\
+             \"viewers\":{},\"frames_published\":{},\"bytes_published\":{},\"fault\":{},\
              \"dropped\":{{\"no_free_slot\":{},\"too_large\":{},\"corrupt\":{}}},\
              \"pool\":{{\"slots\":{},\"slot_bytes\":{},\"leased\":{},\"writing\":{},\"leases\":{}}},\"device\":{}}}",
             if index > 0 { "," } else { "" },
             quoted(camera.name()),
             quoted(&camera.config.source.to_string()),
+            quoted(&in_use.to_string()),
             camera.resolution(),
             camera.config.fps,
             hundredths(camera.fps_in_x100.load(Ordering::Relaxed)),
             hundredths(camera.fps_out_x100.load(Ordering::Relaxed)),
+            // Streaming clients only: a page polling /status is not a viewer.
+            clients.iter().filter(|client| client.camera == Some(index)).count(),
             c.published.load(Ordering::Relaxed),
             c.published_bytes.load(Ordering::Relaxed),
             fault.as_deref().map_or_else(|| "null".to_string(), quoted),
@@ -53,19 +63,23 @@ pub fn json(shared: &Shared) -> String {
             device,
         );
     }
-    let clients = shared.clients.views();
     let _ = write!(
         out,
-        "],\"http\":{{\"listen\":\"{}\",\"max_clients\":{},\"clients_active\":{},\"accepted\":{},\"requests\":{},\
-         \"rejected_full\":{},\"bad_requests\":{},\"timeouts\":{}}},\"clients\":[",
+        "],\"http\":{{\"listen\":\"{}\",\"max_clients\":{},\"max_clients_per_peer\":{},\"clients_active\":{},\
+         \"accepted\":{},\"requests\":{},\"rejected_full\":{},\"rejected_peer_limit\":{},\"bad_requests\":{},\
+         \"timeouts\":{},\"login_failures\":{},\"frames_held\":{}}},\"clients\":[",
         shared.local_addr,
         shared.clients.capacity(),
+        shared.config.max_clients_per_peer,
         clients.len(),
         counters.accepted.load(Ordering::Relaxed),
         counters.requests.load(Ordering::Relaxed),
         counters.rejected_full.load(Ordering::Relaxed),
+        counters.rejected_peer_limit.load(Ordering::Relaxed),
         counters.bad_requests.load(Ordering::Relaxed),
         counters.timeouts.load(Ordering::Relaxed),
+        counters.login_failures.load(Ordering::Relaxed),
+        counters.frames_held.load(Ordering::Relaxed),
     );
     for (index, client) in clients.iter().enumerate() {
         let camera = client.camera.and_then(|i| shared.cameras.get(i)).map(|c| quoted(c.name()));

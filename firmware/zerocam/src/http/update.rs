@@ -4,8 +4,8 @@
 //! installer's fixed buffers: checking, hashing and disk I/O run on its writer thread.
 
 use super::clients::{ClientGuard, Deadline};
-use super::connection::{send_body, send_error, Next};
-use super::pages::same_secret;
+use super::connection::{send, send_body, send_error, Next};
+use super::pages::check_admin;
 use super::request::{query_value, Request};
 use super::routes::{route, Route};
 use super::shared::Shared;
@@ -35,43 +35,32 @@ pub async fn update(
     request: &Request<'_>,
     body_start: &[u8],
 ) -> io::Result<Next> {
-    let Some(token) = shared.config.admin_token.as_deref().filter(|token| !token.is_empty()) else {
-        return send_error(socket, client, shared, 403, "updates are disabled: set [http] admin_token", None)
-            .await;
-    };
-    let offered = request.authorization.and_then(|value| value.strip_prefix("Bearer ")).unwrap_or("");
-    if !same_secret(offered.as_bytes(), token.as_bytes()) {
-        log::warn!("refused an update without the right token");
-        return send_error(socket, client, shared, 401, "missing or wrong bearer token", None).await;
-    }
-    let Some(updater) = shared.updates.as_ref() else {
-        return send_error(socket, client, shared, 501, "updates are only possible on the board", None).await;
-    };
+    let early = &body_start[..body_start.len().min(request.content_length)];
     let declared = request.content_length as u64;
-    if declared == 0 {
-        return send_error(
-            socket,
-            client,
-            shared,
-            411,
-            "Content-Length required: the body is the bundle",
-            None,
-        )
-        .await;
-    }
-    let force = query_value(request.query, "force") == Some("1");
-    let upload = match updater.begin(declared, force) {
+    let refused_early = match check_admin(shared, socket, client, request, "updates").await {
+        Some(reply) => Err(reply),
+        None => match begin(shared, request, declared) {
+            Ok(upload) => Ok(upload),
+            Err((status, reason)) => {
+                Err(send_error(socket, client, shared, status, &reason, None, false).await)
+            }
+        },
+    };
+    let upload = match refused_early {
         Ok(upload) => upload,
-        Err(error) => {
-            let status = match error {
-                BeginError::Busy => 409,
-                BeginError::NoKeys => 503,
-                BeginError::Thread(_) => 500,
-            };
-            return send_error(socket, client, shared, status, &error.to_string(), None).await;
+        Err(reply) => {
+            // Read the body the client is sending anyway, so that it gets this answer rather
+            // than a reset (one that waits for 100 Continue sends none).
+            let unread = declared - early.len() as u64;
+            if !request.expect_continue && unread <= MAX_DRAIN {
+                drain(shared, socket, client, unread).await;
+            }
+            return reply.map(|_| Next::Close);
         }
     };
-    let early = &body_start[..body_start.len().min(request.content_length)];
+    if request.expect_continue {
+        send(socket, client, shared, b"HTTP/1.1 100 Continue\r\n\r\n", &[]).await?;
+    }
     let (unread, client_stopped) = pump(shared, socket, client, &upload, early, declared).await;
     let outcome = upload.finish().await;
     let next = answer(shared, socket, client, &outcome).await;
@@ -79,6 +68,26 @@ pub async fn update(
         drain(shared, socket, client, unread).await;
     }
     next.map(|_| Next::Close)
+}
+
+/// Once the token is right: checks what else the request head can tell, then starts the
+/// installer.
+fn begin(shared: &Shared, request: &Request<'_>, declared: u64) -> Result<Upload, (u16, String)> {
+    let Some(updater) = shared.updates.as_ref() else {
+        return Err((501, "updates are only possible on the board".into()));
+    };
+    if declared == 0 {
+        return Err((411, "Content-Length required: the body is the bundle".into()));
+    }
+    let force = query_value(request.query, "force") == Some("1");
+    updater.begin(declared, force).map_err(|error| {
+        let status = match error {
+            BeginError::Busy => 409,
+            BeginError::NoKeys => 503,
+            BeginError::Thread(_) => 500,
+        };
+        (status, error.to_string())
+    })
 }
 
 /// Moves the body into the installer's buffers until it is all there, the client stops

@@ -311,11 +311,6 @@ pub fn open_board() -> Option<(std::sync::Arc<BoardTarget>, std::sync::Arc<super
             return None;
         }
     };
-    let keyring = super::Updater::load_keyring(std::path::Path::new(super::install::KEYRING_PATH))
-        .unwrap_or_else(|err| {
-            log::warn!("no update keys ({err}): bundles will be refused");
-            zerocam_bundle::Keyring::default()
-        });
     let boot = target.boot_args();
     // Read the slot sizes and the boot state now, before HTTP serves /status.
     for slot in [SlotName::A, SlotName::B] {
@@ -329,6 +324,6 @@ pub fn open_board() -> Option<(std::sync::Arc<BoardTarget>, std::sync::Arc<super
         target.running_version(),
         if boot.trial { ", trial boot" } else { "" }
     );
-    let updater = std::sync::Arc::new(super::Updater::new(target.clone(), keyring));
+    let updater = std::sync::Arc::new(super::Updater::for_board(target.clone()));
     Some((target, updater))
 }

@@ -24,7 +24,8 @@ const HTTP_TIMEOUT: Duration = Duration::from_secs(2);
 pub struct Checks {
     /// Every camera publishes frames and the HTTP event loop turns (the watchdog's test).
     pub frames: bool,
-    /// GET /status over loopback answers 200.
+    /// GET /status over loopback gets an HTTP answer (any status: with viewer login on it
+    /// is 401, and that is the server answering too).
     pub http: bool,
     /// An interface other than loopback has an IPv4 address.
     pub network: bool,
@@ -164,7 +165,7 @@ fn monitor(
     }
 }
 
-/// GET /status over loopback answers "200".
+/// GET /status over loopback gets an HTTP status line back.
 fn http_answers(port: u16) -> bool {
     let exchange = || -> std::io::Result<bool> {
         let mut stream = TcpStream::connect_timeout(&SocketAddr::from(([127, 0, 0, 1], port)), HTTP_TIMEOUT)?;
@@ -173,7 +174,7 @@ fn http_answers(port: u16) -> bool {
         stream.write_all(b"GET /status HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")?;
         let mut head = [0u8; 12];
         stream.read_exact(&mut head)?;
-        Ok(&head[9..12] == b"200")
+        Ok(head.starts_with(b"HTTP/1.") && head[9].is_ascii_digit())
     };
     exchange().unwrap_or(false)
 }

@@ -51,6 +51,17 @@ impl Updater {
         &self.boot_id
     }
 
+    /// The board's updater: `target`'s slots and the keyring the image carries at
+    /// KEYRING_PATH. A missing or broken keyring is logged and leaves the ring empty, so the
+    /// camera still starts and refuses every update with a reason (503, "no update keys").
+    pub fn for_board(target: Arc<dyn UpdateTarget>) -> Updater {
+        let keyring = Updater::load_keyring(std::path::Path::new(KEYRING_PATH)).unwrap_or_else(|err| {
+            log::error!("update keys: {err}; updates are refused until an image with keys is flashed");
+            Keyring::default()
+        });
+        Updater::new(target, keyring)
+    }
+
     /// Reads the keyring at `path` (see zerocam_bundle::Keyring::parse for the format).
     pub fn load_keyring(path: &std::path::Path) -> Result<Keyring, String> {
         let text = std::fs::read_to_string(path).map_err(|err| format!("{}: {err}", path.display()))?;
