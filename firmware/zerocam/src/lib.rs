@@ -9,6 +9,7 @@ pub mod config;
 pub mod http;
 pub mod jpeg;
 pub mod logging;
+pub mod net;
 pub mod ota;
 pub mod pid1;
 pub mod pool;

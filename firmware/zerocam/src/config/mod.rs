@@ -25,7 +25,7 @@ pub struct Config {
     /// The board's system settings (hostname, watchdog, helpers); used only as PID 1.
     pub system: crate::pid1::SystemConfig,
     /// The board's network (DHCP, static fallback); used only as PID 1.
-    pub network: crate::pid1::NetworkConfig,
+    pub network: crate::net::NetworkConfig,
 }
 
 impl Config {

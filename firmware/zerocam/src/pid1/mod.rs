@@ -6,7 +6,6 @@
 //! Each duty lives in its own file. Order matters in [`early_boot`]: signals are blocked
 //! before any thread exists, so every later thread inherits the mask.
 
-mod clock;
 mod cmdline;
 pub mod config;
 mod console;
@@ -14,16 +13,14 @@ mod error;
 mod hostname;
 pub mod modules;
 pub mod mounts;
-mod network;
 mod panic_hook;
 mod reaper;
 mod shutdown;
 mod signals;
 mod supervisor;
-mod udp;
 mod watchdog;
 
-pub use config::{NetworkConfig, SystemConfig};
+pub use config::SystemConfig;
 pub use error::Pid1Error;
 pub use shutdown::Pid1Control;
 
@@ -120,9 +117,10 @@ fn finish_boot_in_background() {
     }
 }
 
-/// As soon as the config is read: hostname and network (on threads of their own), so the
-/// address is being obtained while the cameras and the server start.
-pub fn start_network(system: &SystemConfig, network: &NetworkConfig) {
+/// As soon as the config is read: the hostname, then the network services (`crate::net`, on
+/// threads of their own), so the address is being obtained while the cameras and the server
+/// start.
+pub fn start_network(system: &SystemConfig, network: &crate::net::NetworkConfig) {
     if !is_init() {
         log::warn!("pid1::start_network called but zerocam is not PID 1: leaving the network alone");
         return;
@@ -130,7 +128,7 @@ pub fn start_network(system: &SystemConfig, network: &NetworkConfig) {
     if let Err(err) = hostname::set(&system.hostname) {
         log::error!("{err}");
     }
-    network::start(network.clone(), system.hostname.clone());
+    crate::net::start(network.clone(), system.hostname.clone());
 }
 
 /// Once streaming runs: helpers, extra modules and the watchdog (which watches streaming).

@@ -13,7 +13,7 @@ mod timestamp;
 pub use dns::PORT as DNS_PORT;
 pub use servers::Sources;
 
-use super::error::{Context, Pid1Error};
+use super::error::{Context, NetError};
 use servers::Target;
 use std::net::SocketAddrV4;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -67,14 +67,14 @@ fn run<C: StepClock>(mut syncer: Syncer<C>) {
 
 /// Moves the wall clock; injectable so tests never touch the host's.
 pub trait StepClock {
-    fn step(&mut self, offset_nanos: i128) -> Result<(), Pid1Error>;
+    fn step(&mut self, offset_nanos: i128) -> Result<(), NetError>;
 }
 
 /// CLOCK_REALTIME (needs CAP_SYS_TIME, which PID 1 has).
 pub struct SystemClock;
 
 impl StepClock for SystemClock {
-    fn step(&mut self, offset_nanos: i128) -> Result<(), Pid1Error> {
+    fn step(&mut self, offset_nanos: i128) -> Result<(), NetError> {
         let target = now_unix_nanos() + offset_nanos;
         let time = rustix::time::Timespec {
             tv_sec: target.div_euclid(NANOS_PER_SEC) as i64,
@@ -106,7 +106,7 @@ impl<C: StepClock> Syncer<C> {
     }
 
     /// Asks the servers in order until one answers, and steps the clock if it is off.
-    pub fn sync_once(&mut self) -> Result<Synced, Pid1Error> {
+    pub fn sync_once(&mut self) -> Result<Synced, NetError> {
         let mut last = None;
         for target in &self.targets {
             let addresses = match target {
@@ -130,7 +130,7 @@ impl<C: StepClock> Syncer<C> {
                 }
             }
         }
-        Err(last.unwrap_or_else(|| Pid1Error::other("ntp", "no server to ask")))
+        Err(last.unwrap_or_else(|| NetError::other("ntp", "no server to ask")))
     }
 }
 
@@ -139,7 +139,7 @@ fn step_if_off<C: StepClock>(
     target: &Target,
     address: SocketAddrV4,
     sample: sntp::Sample,
-) -> Result<Synced, Pid1Error> {
+) -> Result<Synced, NetError> {
     let offset = sample.offset;
     let stepped = offset.abs() > STEP_THRESHOLD_NANOS;
     let shown = match target {

@@ -1,18 +1,15 @@
-//! Network bring-up for the board: loopback, then the one interface it has (USB Ethernet in
-//! emulation or on an adapter, the USB gadget, or Wi-Fi), an address by DHCP with the static
+//! The uplink: the one interface on which the board is a DHCP client (USB Ethernet in
+//! emulation or on an adapter, or Wi-Fi), an address by DHCP with the static
 //! address from `[network]` as the fallback, and lease renewal. Runs on its own thread so the
 //! HTTP server (listening on 0.0.0.0) is up before the address is. Once there is an address
 //! the clock thread starts (the board has no RTC).
 
-mod dhcp_client;
-mod dhcp_packet;
-mod link;
-
 use super::clock;
 use super::config::NetworkConfig;
-use super::error::Pid1Error;
-use super::mounts::wait_for_path;
-use dhcp_client::{Client, Lease};
+use super::dhcp_client::{Client, Lease};
+use super::error::NetError;
+use super::link;
+use crate::pid1::mounts::wait_for_path;
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::path::Path;
 use std::time::Duration;
@@ -30,9 +27,6 @@ pub fn start(config: NetworkConfig, hostname: String) {
 }
 
 fn run(config: &NetworkConfig, hostname: &str) {
-    if let Err(err) = link::set_up("lo") {
-        log::error!("{err}");
-    }
     let Some(interface) = wait_for_interface(config) else {
         log::error!(
             "no interface {} appeared within {} s; the camera is unreachable",
@@ -137,7 +131,7 @@ fn configure(
     prefix: u8,
     gateway: Option<Ipv4Addr>,
     dns: &[Ipv4Addr],
-) -> Result<(), Pid1Error> {
+) -> Result<(), NetError> {
     link::set_address(interface, address, prefix)?;
     if let Some(gateway) = gateway {
         link::add_default_route(gateway)?;
@@ -148,7 +142,7 @@ fn configure(
     Ok(())
 }
 
-/// For helpers that resolve names (zerocam resolves NTP server names itself, see clock/dns.rs,
+/// For helpers that resolve names (zerocam resolves NTP server names itself, see net/clock/dns.rs,
 /// since the static glibc has no NSS). The root filesystem is RAM.
 fn write_resolv_conf(dns: &[Ipv4Addr]) {
     let text: String = dns.iter().map(|server| format!("nameserver {server}\n")).collect();

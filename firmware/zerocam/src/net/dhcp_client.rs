@@ -4,8 +4,8 @@
 //! needed.
 
 use super::dhcp_packet::{parse_reply, MessageType, Reply, Request, CLIENT_PORT, SERVER_PORT};
-use crate::pid1::error::Pid1Error;
-use crate::pid1::udp::recv_until;
+use crate::net::error::NetError;
+use crate::net::udp::recv_until;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddrV4, UdpSocket};
 use std::os::fd::AsRawFd;
@@ -34,18 +34,18 @@ pub struct Client {
 }
 
 impl Client {
-    pub fn new(interface: &str, mac: [u8; 6], hostname: &str) -> Result<Client, Pid1Error> {
+    pub fn new(interface: &str, mac: [u8; 6], hostname: &str) -> Result<Client, NetError> {
         let what = || format!("open a DHCP socket on {interface}");
         let socket = UdpSocket::bind(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, CLIENT_PORT))
-            .map_err(|err| Pid1Error::new(what(), err))?;
-        socket.set_broadcast(true).map_err(|err| Pid1Error::new(what(), err))?;
-        bind_to_device(&socket, interface).map_err(|err| Pid1Error::new(what(), err))?;
+            .map_err(|err| NetError::new(what(), err))?;
+        socket.set_broadcast(true).map_err(|err| NetError::new(what(), err))?;
+        bind_to_device(&socket, interface).map_err(|err| NetError::new(what(), err))?;
         Ok(Client { socket, mac, hostname: hostname.to_owned(), interface: interface.to_owned() })
     }
 
     /// Runs the whole exchange, retrying with growing waits (1, 2, 4 ... s) until `limit`.
     /// `previous` is asked for again on renewal.
-    pub fn obtain(&self, limit: Duration, previous: Option<Ipv4Addr>) -> Result<Lease, Pid1Error> {
+    pub fn obtain(&self, limit: Duration, previous: Option<Ipv4Addr>) -> Result<Lease, NetError> {
         let started = Instant::now();
         let mut wait = Duration::from_secs(1);
         let mut xid = transaction_id(&self.mac);
@@ -60,7 +60,7 @@ impl Client {
             wait = (wait * 2).min(Duration::from_secs(8));
             xid = xid.wrapping_add(1);
         }
-        Err(Pid1Error::other(format!("dhcp on {}", self.interface), format!("no lease within {limit:?}")))
+        Err(NetError::other(format!("dhcp on {}", self.interface), format!("no lease within {limit:?}")))
     }
 
     /// One DISCOVER/OFFER/REQUEST/ACK round; Ok(None) when a step timed out or was refused.

@@ -13,7 +13,7 @@ const TOLERANCE: i128 = NANOS_PER_SEC / 20;
 struct RecordedClock(Vec<i128>);
 
 impl StepClock for RecordedClock {
-    fn step(&mut self, offset_nanos: i128) -> Result<(), Pid1Error> {
+    fn step(&mut self, offset_nanos: i128) -> Result<(), NetError> {
         self.0.push(offset_nanos);
         Ok(())
     }

@@ -1,8 +1,8 @@
 //! A minimal DNS resolver for A records over UDP (RFC 1035), only for NTP server names:
 //! the initramfs has a static glibc without NSS, so getaddrinfo cannot be used.
 
-use crate::pid1::error::{Context, Pid1Error};
-use crate::pid1::udp::recv_until;
+use crate::net::error::{Context, NetError};
+use crate::net::udp::recv_until;
 use std::fmt;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
@@ -162,20 +162,20 @@ fn read_name(packet: &[u8], start: usize) -> Result<(String, usize), BadAnswer> 
 
 /// Asks each server in turn, waiting up to `timeout` for each; the first answer with
 /// addresses wins.
-pub fn resolve(name: &str, servers: &[SocketAddrV4], timeout: Duration) -> Result<Vec<Ipv4Addr>, Pid1Error> {
+pub fn resolve(name: &str, servers: &[SocketAddrV4], timeout: Duration) -> Result<Vec<Ipv4Addr>, NetError> {
     let action = || format!("resolve {name}");
     if servers.is_empty() {
-        return Err(Pid1Error::other(action(), "no DNS server (DHCP gave none, [network] dns is empty)"));
+        return Err(NetError::other(action(), "no DNS server (DHCP gave none, [network] dns is empty)"));
     }
     let socket = UdpSocket::bind(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0)).context(action)?;
-    let mut last = Pid1Error::other(action(), "no answer");
+    let mut last = NetError::other(action(), "no answer");
     for (n, server) in servers.iter().enumerate() {
         let id = query_id(n);
         let query =
-            build_query(id, name).ok_or_else(|| Pid1Error::other(action(), "not a valid host name"))?;
+            build_query(id, name).ok_or_else(|| NetError::other(action(), "not a valid host name"))?;
         match ask(&socket, *server, &query, id, name, timeout) {
             Ok(addresses) => return Ok(addresses),
-            Err(err) => last = Pid1Error::new(format!("{} via {server}", action()), err),
+            Err(err) => last = NetError::new(format!("{} via {server}", action()), err),
         }
     }
     Err(last)

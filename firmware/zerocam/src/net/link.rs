@@ -1,7 +1,7 @@
 //! Interface configuration with the classic socket ioctls (no netlink, no `ip` binary):
 //! link up, IPv4 address and netmask, default route, MAC address.
 
-use crate::pid1::error::Pid1Error;
+use crate::net::error::NetError;
 use std::io;
 use std::net::Ipv4Addr;
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -63,7 +63,7 @@ fn sockaddr_of(address: Ipv4Addr) -> libc::sockaddr {
 }
 
 /// Sets IFF_UP on the interface.
-pub fn set_up(name: &str) -> Result<(), Pid1Error> {
+pub fn set_up(name: &str) -> Result<(), NetError> {
     let what = || format!("bring {name} up");
     let run = || -> io::Result<()> {
         let socket = control_socket()?;
@@ -73,11 +73,11 @@ pub fn set_up(name: &str) -> Result<(), Pid1Error> {
         unsafe { request.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short };
         ioctl(&socket, libc::SIOCSIFFLAGS, (&mut request as *mut libc::ifreq).cast())
     };
-    run().map_err(|err| Pid1Error::new(what(), err))
+    run().map_err(|err| NetError::new(what(), err))
 }
 
 /// Sets the interface's IPv4 address and netmask (the kernel adds the subnet route).
-pub fn set_address(name: &str, address: Ipv4Addr, prefix: u8) -> Result<(), Pid1Error> {
+pub fn set_address(name: &str, address: Ipv4Addr, prefix: u8) -> Result<(), NetError> {
     let what = || format!("set {address}/{prefix} on {name}");
     let run = || -> io::Result<()> {
         let socket = control_socket()?;
@@ -87,11 +87,11 @@ pub fn set_address(name: &str, address: Ipv4Addr, prefix: u8) -> Result<(), Pid1
         request.ifr_ifru.ifru_netmask = sockaddr_of(netmask(prefix));
         ioctl(&socket, libc::SIOCSIFNETMASK, (&mut request as *mut libc::ifreq).cast())
     };
-    run().map_err(|err| Pid1Error::new(what(), err))
+    run().map_err(|err| NetError::new(what(), err))
 }
 
 /// Adds `default via gateway`; an existing identical route is fine.
-pub fn add_default_route(gateway: Ipv4Addr) -> Result<(), Pid1Error> {
+pub fn add_default_route(gateway: Ipv4Addr) -> Result<(), NetError> {
     let run = || -> io::Result<()> {
         let socket = control_socket()?;
         // SAFETY: RtEntry is plain data (null pointers, zero numbers).
@@ -105,15 +105,14 @@ pub fn add_default_route(gateway: Ipv4Addr) -> Result<(), Pid1Error> {
             other => other,
         }
     };
-    run().map_err(|err| Pid1Error::new(format!("add default route via {gateway}"), err))
+    run().map_err(|err| NetError::new(format!("add default route via {gateway}"), err))
 }
 
 /// The interface's hardware address (for DHCP's chaddr).
-pub fn mac_address(name: &str) -> Result<[u8; 6], Pid1Error> {
+pub fn mac_address(name: &str) -> Result<[u8; 6], NetError> {
     let path = format!("/sys/class/net/{name}/address");
-    let text = std::fs::read_to_string(&path).map_err(|err| Pid1Error::new(format!("read {path}"), err))?;
-    parse_mac(text.trim())
-        .ok_or_else(|| Pid1Error::other(format!("read {path}"), format!("bad MAC {text:?}")))
+    let text = std::fs::read_to_string(&path).map_err(|err| NetError::new(format!("read {path}"), err))?;
+    parse_mac(text.trim()).ok_or_else(|| NetError::other(format!("read {path}"), format!("bad MAC {text:?}")))
 }
 
 pub fn parse_mac(text: &str) -> Option<[u8; 6]> {

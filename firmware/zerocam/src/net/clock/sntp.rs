@@ -2,8 +2,8 @@
 //! and the clock offset from the four timestamps.
 
 use super::timestamp::{from_ntp, now_unix_nanos, to_ntp};
-use crate::pid1::error::{Context, Pid1Error};
-use crate::pid1::udp::recv_until;
+use crate::net::error::{Context, NetError};
+use crate::net::udp::recv_until;
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddrV4, UdpSocket};
 use std::time::{Duration, Instant};
@@ -99,7 +99,7 @@ pub fn sample(t1: i128, server: ServerTimes, t4: i128) -> Sample {
 }
 
 /// Asks one server, waiting up to `timeout` for a usable answer.
-pub fn query(server: SocketAddrV4, timeout: Duration) -> Result<Sample, Pid1Error> {
+pub fn query(server: SocketAddrV4, timeout: Duration) -> Result<Sample, NetError> {
     let action = || format!("ntp query to {server}");
     // Connected: the kernel drops datagrams from anyone else.
     let socket = UdpSocket::bind(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0)).context(action)?;
@@ -111,14 +111,14 @@ pub fn query(server: SocketAddrV4, timeout: Duration) -> Result<Sample, Pid1Erro
     let mut buffer = [0u8; 512];
     loop {
         let Some((len, _)) = recv_until(&socket, deadline, &mut buffer).context(action)? else {
-            return Err(Pid1Error::other(action(), format!("no answer within {timeout:?}")));
+            return Err(NetError::other(action(), format!("no answer within {timeout:?}")));
         };
         let t4 = now_unix_nanos();
         match parse_reply(&buffer[..len], sent) {
             Ok(times) => return Ok(sample(t1, times, t4)),
             // A late answer to an earlier request: keep waiting for ours.
             Err(BadReply::Origin) => continue,
-            Err(bad) => return Err(Pid1Error::other(action(), bad.to_string())),
+            Err(bad) => return Err(NetError::other(action(), bad.to_string())),
         }
     }
 }
@@ -126,7 +126,7 @@ pub fn query(server: SocketAddrV4, timeout: Duration) -> Result<Sample, Pid1Erro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pid1::clock::timestamp::NANOS_PER_SEC;
+    use crate::net::clock::timestamp::NANOS_PER_SEC;
 
     /// A server reply: leap/version/mode byte, stratum, then origin, receive, transmit.
     fn reply(first: u8, stratum: u8, origin: u64, receive: u64, transmit: u64) -> [u8; PACKET_LEN] {
