@@ -77,7 +77,8 @@ wifi_check_arm() {
     if grep -Eq 'Tag_CPU_arch: v(4T|5TE|6)$' <<<"$attributes" && ! grep -q 'Thumb-2' <<<"$attributes"; then
         return 0
     fi
-    if readelf --dyn-syms -W "$1" | grep -q ' IFUNC '; then
+    # (grep -c, not -q: an early exit would kill readelf with SIGPIPE, failing the pipe.)
+    if [ "$(readelf --dyn-syms -W "$1" | grep -c ' IFUNC ')" -gt 0 ]; then
         echo "ci: $(basename "$1"): ARMv7 code only behind IFUNC dispatch (picked at run time)" >&2
         return 0
     fi
@@ -96,14 +97,23 @@ wifi_run_in_root() {
     env -u QEMU_LD_PREFIX qemu-arm -cpu arm1176 -L "$root" "$@"
 }
 
-# Installs the Zero W's Wi-Fi into the initramfs at ROOT, and the licences of what it
-# installed into the file LICENCES (for the boot partition).
-# wifi_install_release ROOT LICENCES WORKDIR
-wifi_install_release() {
-    local root=$1 licences=$2 work=$3/wifi-packages brcm version pin
-    ensure_packages binutils
+# Where the board mounts the bundle (zerocam: net/wifi/bundle.rs), and the two names in the
+# initramfs that point into it: the loader every armel program asks for, and the folder
+# Debian's loader searches for libraries.
+WIFI_MOUNT=/opt/wifi
+
+# Builds the Wi-Fi bundle for the Zero W: a squashfs image (wifi.sqfs, on the FAT partition)
+# with the radio's firmware and NVRAM, the regulatory database, wpa_supplicant and its
+# libraries; zerocam mounts it at /opt/wifi only when zerocam.toml has [wifi] networks, so
+# a board without Wi-Fi neither unpacks nor holds ~13 MB of it in RAM at every boot. Adds
+# the mount point and the two links to INITRAMFS, and the licences of all it installed to
+# LICENCES.   wifi_build_bundle INITRAMFS BUNDLE LICENCES WORKDIR
+wifi_build_bundle() {
+    local initramfs=$1 bundle=$2 licences=$3 work=$4/wifi-packages root=$4/wifi-root brcm version pin
+    ensure_packages binutils squashfs-tools
     ensure_backports_packages qemu-user-static
-    rm -rf "$work"
+    rm -rf "$work" "$root"
+    mkdir -p "$root"
     # shellcheck disable=SC2086  # a list of pins
     wifi_unpack_pins "$work" $WIFI_PACKAGES
 
@@ -124,13 +134,21 @@ wifi_install_release() {
 
     wifi_install_program "$work" "$root" sbin/wpa_supplicant sbin/wpa_supplicant
     version=$(wifi_run_in_root "$root" "$root/sbin/wpa_supplicant" -v | head -n 1) \
-        || { echo "ci: wpa_supplicant does not run from the initramfs tree" >&2; return 1; }
+        || { echo "ci: wpa_supplicant does not run from the bundle's tree" >&2; return 1; }
     # wpa_passphrase derives a PSK (PBKDF2-SHA1 in libcrypto): exercises the libraries
     # wpa_supplicant computes with, not only the loader.
-    wifi_run_in_root "$root" "$work/usr/bin/wpa_passphrase" zerocam 12345678 | grep -q 'psk=[0-9a-f]\{64\}' \
-        || { echo "ci: wpa_passphrase (libcrypto) does not run from the initramfs tree" >&2; return 1; }
-    echo "ci: $version, $(find "$root/lib/arm-linux-gnueabi" -type f | wc -l) libraries" \
-        "($(du -sk "$root/lib/arm-linux-gnueabi" | cut -f1) KiB)"
+    wifi_run_in_root "$root" "$work/usr/bin/wpa_passphrase" zerocam 12345678 | grep -c 'psk=[0-9a-f]\{64\}' >/dev/null \
+        || { echo "ci: wpa_passphrase (libcrypto) does not run from the bundle's tree" >&2; return 1; }
+
+    find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+    rm -f "$bundle"
+    # Reproducible: mksquashfs takes every timestamp from SOURCE_DATE_EPOCH.
+    SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH mksquashfs "$root" "$bundle" -quiet -no-progress -comp xz -all-root -no-xattrs >/dev/null
+    mkdir -p "$initramfs$WIFI_MOUNT" "$initramfs/lib"
+    ln -sfn "$WIFI_MOUNT/lib/arm-linux-gnueabi" "$initramfs/lib/arm-linux-gnueabi"
+    ln -sfn "$WIFI_MOUNT/lib/arm-linux-gnueabi/ld-linux.so.3" "$initramfs/lib/ld-linux.so.3"
+    echo "ci: wifi.sqfs $(stat -c %s "$bundle") bytes ($(du -sk "$root" | cut -f1) KiB unpacked): $version," \
+        "$(find "$root/lib/arm-linux-gnueabi" -type f | wc -l) libraries"
 
     : >"$licences"
     for pin in $WIFI_PACKAGES; do
