@@ -62,11 +62,14 @@ fn run_as_init() -> ! {
         Ok(_) => Config::default(),
         Err(err) => {
             log::error!("{err}; starting with the default settings");
+            if err.table.as_deref() == Some("wifi") {
+                zerocam::net::wifi::config_rejected(&err.to_string());
+            }
             Config::default()
         }
     };
     log::set_max_level(config.log.level);
-    pid1::start_network(&config.system, &config.network);
+    pid1::start_network(&config.system, &config.network, &config.wifi);
     let control = Arc::new(LateControl::default());
     // The configured cameras; else the test pattern on the configured HTTP settings; else
     // everything default (for example when the configured address cannot be bound).

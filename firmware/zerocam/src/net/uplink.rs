@@ -19,15 +19,19 @@ const AUTO_INTERFACES: [&str; 3] = ["eth0", "usb0", "wlan0"];
 /// With no static fallback, DHCP is retried this often until a server answers.
 const DHCP_RETRY: Duration = Duration::from_secs(30);
 
-pub fn start(config: NetworkConfig, hostname: String) {
-    let spawned = std::thread::Builder::new().name("network".into()).spawn(move || run(&config, &hostname));
+/// `wifi`: the interface the Wi-Fi service runs itself (DHCP on association), which "auto"
+/// must not pick.
+pub fn start(config: NetworkConfig, hostname: String, wifi: Option<String>) {
+    let spawned = std::thread::Builder::new()
+        .name("network".into())
+        .spawn(move || run(&config, &hostname, wifi.as_deref()));
     if let Err(err) = spawned {
         log::error!("cannot start the network thread: {err}");
     }
 }
 
-fn run(config: &NetworkConfig, hostname: &str) {
-    let Some(interface) = wait_for_interface(config) else {
+fn run(config: &NetworkConfig, hostname: &str, wifi: Option<&str>) {
+    let Some(interface) = wait_for_interface(config, wifi) else {
         log::error!(
             "no interface {} appeared within {} s; the camera is unreachable",
             config.interface,
@@ -151,7 +155,7 @@ fn write_resolv_conf(dns: &[Ipv4Addr]) {
     }
 }
 
-fn wait_for_interface(config: &NetworkConfig) -> Option<String> {
+fn wait_for_interface(config: &NetworkConfig, wifi: Option<&str>) -> Option<String> {
     let limit = Duration::from_secs(u64::from(config.interface_wait_secs));
     if config.interface != "auto" {
         let path = format!("/sys/class/net/{}", config.interface);
@@ -159,8 +163,10 @@ fn wait_for_interface(config: &NetworkConfig) -> Option<String> {
     }
     let started = std::time::Instant::now();
     loop {
-        if let Some(found) =
-            AUTO_INTERFACES.iter().find(|name| Path::new("/sys/class/net").join(name).exists())
+        if let Some(found) = AUTO_INTERFACES
+            .iter()
+            .filter(|name| Some(**name) != wifi)
+            .find(|name| Path::new("/sys/class/net").join(name).exists())
         {
             return Some((*found).to_owned());
         }

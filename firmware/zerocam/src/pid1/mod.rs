@@ -120,7 +120,11 @@ fn finish_boot_in_background() {
 /// As soon as the config is read: the hostname, then the network services (`crate::net`, on
 /// threads of their own), so the address is being obtained while the cameras and the server
 /// start.
-pub fn start_network(system: &SystemConfig, network: &crate::net::NetworkConfig) {
+pub fn start_network(
+    system: &SystemConfig,
+    network: &crate::net::NetworkConfig,
+    wifi: &crate::net::WifiConfig,
+) {
     if !is_init() {
         log::warn!("pid1::start_network called but zerocam is not PID 1: leaving the network alone");
         return;
@@ -128,7 +132,7 @@ pub fn start_network(system: &SystemConfig, network: &crate::net::NetworkConfig)
     if let Err(err) = hostname::set(&system.hostname) {
         log::error!("{err}");
     }
-    crate::net::start(network.clone(), system.hostname.clone());
+    crate::net::start(network.clone(), wifi.clone(), system.hostname.clone());
 }
 
 /// Once streaming runs: helpers, extra modules and the watchdog (which watches streaming).
@@ -153,6 +157,11 @@ pub fn start_services(system: &SystemConfig, health: SharedHealth) -> SharedCont
         log::warn!("watchdog disabled in [system]: a hang will not reset the board");
     }
     Arc::new(Pid1Control)
+}
+
+/// Starts helper programs that PID 1 restarts whenever they exit (the Wi-Fi supplicant).
+pub fn supervise(helpers: &[config::HelperConfig]) {
+    supervisor::start(helpers);
 }
 
 fn write_sysctl(path: &str, value: &str) -> Result<(), Pid1Error> {
