@@ -69,7 +69,7 @@ fn run_as_init() -> ! {
         }
     };
     log::set_max_level(config.log.level);
-    pid1::start_network(&config.system, &config.network, &config.wifi);
+    pid1::start_network(&config);
     let control = Arc::new(LateControl::default());
     // The configured cameras; else the test pattern on the configured HTTP settings; else
     // everything default (for example when the configured address cannot be bound).

@@ -26,6 +26,8 @@ pub struct Config {
     pub system: crate::pid1::SystemConfig,
     /// The board's network (DHCP, static fallback); used only as PID 1.
     pub network: crate::net::NetworkConfig,
+    /// The OTG port: USB Ethernet gadget or USB host; used only as PID 1.
+    pub usb: crate::net::UsbConfig,
     /// The Zero W's Wi-Fi (country, networks); used only as PID 1.
     pub wifi: crate::net::WifiConfig,
 }

@@ -82,7 +82,8 @@ pub fn json(shared: &Shared) -> String {
             hundredths(client.fps_x100),
         );
     }
-    out.push_str("]}\n");
+    // Each link's address, state and last error (net::state; empty off the board).
+    let _ = writeln!(out, "],\"network\":{}}}", crate::net::state::json());
     out
 }
 

@@ -4,11 +4,11 @@
 //! needed.
 
 use super::dhcp_packet::{parse_reply, MessageType, Reply, Request, CLIENT_PORT, SERVER_PORT};
+use super::link::bind_to_device;
 use crate::net::error::NetError;
 use crate::net::udp::recv_until;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddrV4, UdpSocket};
-use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
 /// An address lease, ready to configure.
@@ -36,10 +36,16 @@ pub struct Client {
 impl Client {
     pub fn new(interface: &str, mac: [u8; 6], hostname: &str) -> Result<Client, NetError> {
         let what = || format!("open a DHCP socket on {interface}");
-        let socket = UdpSocket::bind(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, CLIENT_PORT))
+        // Tied to the interface before it takes port 68, so the uplink's and Wi-Fi's clients
+        // can each hold port 68 on their own interface at the same time.
+        let socket = UdpSocket::from(
+            rustix::net::socket(rustix::net::AddressFamily::INET, rustix::net::SocketType::DGRAM, None)
+                .map_err(|err| NetError::new(what(), err))?,
+        );
+        bind_to_device(&socket, interface).map_err(|err| NetError::new(what(), err))?;
+        rustix::net::bind(&socket, &SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, CLIENT_PORT))
             .map_err(|err| NetError::new(what(), err))?;
         socket.set_broadcast(true).map_err(|err| NetError::new(what(), err))?;
-        bind_to_device(&socket, interface).map_err(|err| NetError::new(what(), err))?;
         Ok(Client { socket, mac, hostname: hostname.to_owned(), interface: interface.to_owned() })
     }
 
@@ -118,25 +124,6 @@ fn transaction_id(mac: &[u8; 6]) -> u32 {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     let mac_bits = u32::from_be_bytes([mac[2], mac[3], mac[4], mac[5]]);
     mac_bits ^ now.subsec_nanos() ^ (now.as_secs() as u32).rotate_left(16)
-}
-
-fn bind_to_device(socket: &UdpSocket, interface: &str) -> io::Result<()> {
-    let name = interface.as_bytes();
-    // SAFETY: the option value is the name's bytes with their length.
-    let result = unsafe {
-        libc::setsockopt(
-            socket.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_BINDTODEVICE,
-            name.as_ptr().cast(),
-            name.len() as libc::socklen_t,
-        )
-    };
-    if result < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(())
-    }
 }
 
 #[cfg(test)]

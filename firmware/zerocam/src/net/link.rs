@@ -4,6 +4,7 @@
 use crate::net::error::NetError;
 use std::io;
 use std::net::Ipv4Addr;
+use std::net::UdpSocket;
 use std::os::fd::{AsRawFd, OwnedFd};
 
 /// The kernel's `struct rtentry` (linux/route.h); libc only defines it for some libcs.
@@ -90,6 +91,24 @@ pub fn set_address(name: &str, address: Ipv4Addr, prefix: u8) -> Result<(), NetE
     run().map_err(|err| NetError::new(what(), err))
 }
 
+/// Removes the interface's IPv4 address (the kernel drops an address of 0.0.0.0 rather
+/// than setting it), with the subnet route that came with it.
+pub fn clear_address(name: &str) -> Result<(), NetError> {
+    let run = || -> io::Result<()> {
+        let socket = control_socket()?;
+        let mut request = request_for(name)?;
+        request.ifr_ifru.ifru_addr = sockaddr_of(Ipv4Addr::UNSPECIFIED);
+        ioctl(&socket, libc::SIOCSIFADDR, (&mut request as *mut libc::ifreq).cast())
+    };
+    run().map_err(|err| NetError::new(format!("remove the address of {name}"), err))
+}
+
+/// True when the link has carrier: for a USB gadget interface, a computer has chosen the
+/// configuration it belongs to.
+pub fn has_carrier(name: &str) -> bool {
+    std::fs::read_to_string(format!("/sys/class/net/{name}/carrier")).is_ok_and(|text| text.trim() == "1")
+}
+
 /// Adds `default via gateway`; an existing identical route is fine.
 pub fn add_default_route(gateway: Ipv4Addr) -> Result<(), NetError> {
     let run = || -> io::Result<()> {
@@ -106,6 +125,26 @@ pub fn add_default_route(gateway: Ipv4Addr) -> Result<(), NetError> {
         }
     };
     run().map_err(|err| NetError::new(format!("add default route via {gateway}"), err))
+}
+
+/// Makes a socket send and receive only through `interface` (SO_BINDTODEVICE).
+pub fn bind_to_device(socket: &UdpSocket, interface: &str) -> io::Result<()> {
+    let name = interface.as_bytes();
+    // SAFETY: the option value is the name's bytes with their length.
+    let result = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_BINDTODEVICE,
+            name.as_ptr().cast(),
+            name.len() as libc::socklen_t,
+        )
+    };
+    if result < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(())
+    }
 }
 
 /// The interface's hardware address (for DHCP's chaddr).

@@ -1,5 +1,5 @@
-//! The uplink: the one interface on which the board is a DHCP client (USB Ethernet in
-//! emulation or on an adapter, or Wi-Fi), an address by DHCP with the static
+//! The uplink: the one interface on which the board is a DHCP client (an Ethernet adapter
+//! on the OTG port, QEMU's usb-net in emulation, or Wi-Fi), an address by DHCP with the static
 //! address from `[network]` as the fallback, and lease renewal. Runs on its own thread so the
 //! HTTP server (listening on 0.0.0.0) is up before the address is. Once there is an address
 //! the clock thread starts (the board has no RTC).
@@ -9,38 +9,50 @@ use super::config::NetworkConfig;
 use super::dhcp_client::{Client, Lease};
 use super::error::NetError;
 use super::link;
+use super::state::{self, Role};
 use crate::pid1::mounts::wait_for_path;
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::path::Path;
 use std::time::Duration;
 
-/// Interfaces "auto" picks from, in order of preference.
-const AUTO_INTERFACES: [&str; 3] = ["eth0", "usb0", "wlan0"];
+/// Interfaces "auto" picks from, in order of preference. usb0 is the USB gadget's when it
+/// is on (see `usb_link`); only with `[usb] mode = "host"` can it be an adapter.
+const AUTO_INTERFACES: [&str; 2] = ["eth0", "wlan0"];
+const AUTO_INTERFACES_NO_GADGET: [&str; 3] = ["eth0", "usb0", "wlan0"];
 /// With no static fallback, DHCP is retried this often until a server answers.
 const DHCP_RETRY: Duration = Duration::from_secs(30);
 
-/// `wifi`: the interface the Wi-Fi service runs itself (DHCP on association), which "auto"
-/// must not pick.
-pub fn start(config: NetworkConfig, hostname: String, wifi: Option<String>) {
+/// `wifi`: the interface the Wi-Fi service runs itself (DHCP on each association), which
+/// "auto" must not pick.
+pub fn start(config: NetworkConfig, hostname: String, gadget: bool, wifi: Option<String>) {
     let spawned = std::thread::Builder::new()
         .name("network".into())
-        .spawn(move || run(&config, &hostname, wifi.as_deref()));
+        .spawn(move || run(&config, &hostname, gadget, wifi.as_deref()));
     if let Err(err) = spawned {
-        log::error!("cannot start the network thread: {err}");
+        state::fail(Role::Uplink, format!("cannot start the network thread: {err}"));
     }
 }
 
-fn run(config: &NetworkConfig, hostname: &str, wifi: Option<&str>) {
-    let Some(interface) = wait_for_interface(config, wifi) else {
-        log::error!(
-            "no interface {} appeared within {} s; the camera is unreachable",
-            config.interface,
-            config.interface_wait_secs
+fn run(config: &NetworkConfig, hostname: &str, gadget: bool, wifi: Option<&str>) {
+    state::update(Role::Uplink, |link| link.status = "waiting for an interface".into());
+    let Some(interface) = wait_for_interface(config, gadget, wifi) else {
+        let reach = if gadget { "reach the camera over USB" } else { "the camera is unreachable" };
+        state::update(Role::Uplink, |link| link.status = "no interface".into());
+        state::fail(
+            Role::Uplink,
+            format!(
+                "no interface {} appeared within {} s; {reach}",
+                config.interface, config.interface_wait_secs
+            ),
         );
         return;
     };
+    state::update(Role::Uplink, |link| {
+        link.interface = interface.clone();
+        link.status = "getting an address".into();
+    });
     if let Err(err) = link::set_up(&interface) {
-        log::error!("{err}");
+        state::fail(Role::Uplink, err);
         return;
     }
     if !config.dhcp {
@@ -50,7 +62,7 @@ fn run(config: &NetworkConfig, hostname: &str, wifi: Option<&str>) {
     let client = match link::mac_address(&interface).and_then(|mac| Client::new(&interface, mac, hostname)) {
         Ok(client) => client,
         Err(err) => {
-            log::error!("{err}");
+            state::fail(Role::Uplink, err);
             use_static(config, &interface);
             return;
         }
@@ -66,6 +78,10 @@ fn run(config: &NetworkConfig, hostname: &str, wifi: Option<&str>) {
             }
             Err(err) => {
                 log::warn!("{err}; no static address configured, retrying in {} s", DHCP_RETRY.as_secs());
+                state::update(Role::Uplink, |link| {
+                    link.status = "no DHCP answer yet".into();
+                    link.error = Some(err.to_string());
+                });
                 std::thread::sleep(DHCP_RETRY);
             }
         }
@@ -94,30 +110,47 @@ fn renew_forever(client: &Client, interface: &str, lease: &mut Lease) -> ! {
 fn apply_lease(interface: &str, lease: &Lease) {
     let result = configure(interface, lease.address, lease.prefix, lease.router, &lease.dns);
     match result {
-        Ok(()) => log::info!(
-            "{interface} {}/{} via {} (dhcp from {}, lease {} s)",
-            lease.address,
-            lease.prefix,
-            show(lease.router),
-            show(lease.server),
-            lease.lease_secs
-        ),
-        Err(err) => log::error!("{err}"),
+        Ok(()) => {
+            log::info!(
+                "{interface} {}/{} via {} (dhcp from {}, lease {} s)",
+                lease.address,
+                lease.prefix,
+                show(lease.router),
+                show(lease.server),
+                lease.lease_secs
+            );
+            record_address(lease.address, lease.prefix, "dhcp");
+        }
+        Err(err) => state::fail(Role::Uplink, err),
     }
 }
 
 fn use_static(config: &NetworkConfig, interface: &str) {
     let Some((address, prefix)) = config.static_address() else {
-        log::error!("no DHCP lease and no static address in [network]; {interface} has no address");
+        state::update(Role::Uplink, |link| link.status = "no address".into());
+        state::fail(
+            Role::Uplink,
+            format!("no DHCP lease and no static address in [network]; {interface} has no address"),
+        );
         return;
     };
     match configure(interface, address, prefix, config.gateway, &config.dns) {
         Ok(()) => {
             log::info!("{interface} {address}/{prefix} via {} (static)", show(config.gateway));
+            record_address(address, prefix, "static");
             start_clock(config, Vec::new(), config.gateway, &config.dns);
         }
-        Err(err) => log::error!("{err}"),
+        Err(err) => state::fail(Role::Uplink, err),
     }
+}
+
+fn record_address(address: Ipv4Addr, prefix: u8, method: &'static str) {
+    state::update(Role::Uplink, |link| {
+        link.address = Some((address, prefix));
+        link.method = Some(method);
+        link.status = "up".into();
+        link.error = None;
+    });
 }
 
 fn start_clock(config: &NetworkConfig, dhcp_ntp: Vec<Ipv4Addr>, gateway: Option<Ipv4Addr>, dns: &[Ipv4Addr]) {
@@ -155,7 +188,7 @@ fn write_resolv_conf(dns: &[Ipv4Addr]) {
     }
 }
 
-fn wait_for_interface(config: &NetworkConfig, wifi: Option<&str>) -> Option<String> {
+fn wait_for_interface(config: &NetworkConfig, gadget: bool, wifi: Option<&str>) -> Option<String> {
     let limit = Duration::from_secs(u64::from(config.interface_wait_secs));
     if config.interface != "auto" {
         let path = format!("/sys/class/net/{}", config.interface);
@@ -163,7 +196,8 @@ fn wait_for_interface(config: &NetworkConfig, wifi: Option<&str>) -> Option<Stri
     }
     let started = std::time::Instant::now();
     loop {
-        if let Some(found) = AUTO_INTERFACES
+        let candidates: &[&str] = if gadget { &AUTO_INTERFACES } else { &AUTO_INTERFACES_NO_GADGET };
+        if let Some(found) = candidates
             .iter()
             .filter(|name| Some(**name) != wifi)
             .find(|name| Path::new("/sys/class/net").join(name).exists())

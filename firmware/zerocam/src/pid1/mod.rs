@@ -120,11 +120,8 @@ fn finish_boot_in_background() {
 /// As soon as the config is read: the hostname, then the network services (`crate::net`, on
 /// threads of their own), so the address is being obtained while the cameras and the server
 /// start.
-pub fn start_network(
-    system: &SystemConfig,
-    network: &crate::net::NetworkConfig,
-    wifi: &crate::net::WifiConfig,
-) {
+pub fn start_network(config: &crate::config::Config) {
+    let system = &config.system;
     if !is_init() {
         log::warn!("pid1::start_network called but zerocam is not PID 1: leaving the network alone");
         return;
@@ -132,7 +129,14 @@ pub fn start_network(
     if let Err(err) = hostname::set(&system.hostname) {
         log::error!("{err}");
     }
-    crate::net::start(network.clone(), wifi.clone(), system.hostname.clone());
+    let http_port = config.http.listen_addr(crate::system::RunMode::Pid1).port();
+    crate::net::start(
+        config.network.clone(),
+        config.usb.clone(),
+        config.wifi.clone(),
+        system.hostname.clone(),
+        http_port,
+    );
 }
 
 /// Once streaming runs: helpers, extra modules and the watchdog (which watches streaming).

@@ -1,0 +1,56 @@
+# The USB Ethernet gadget in the emulated board, sourced by ci/test-qemu (same boot as the
+# stream checks). QEMU's raspi0 has no USB device port, so the [usb] table of
+# ci/qemu-zerocam.toml puts the configfs gadget on dummy_hcd's controller, whose host side
+# is in the same kernel: it enumerates the gadget like a laptop would and gets a network
+# interface of its own (cdc_ether). A real DHCP client, Debian's busybox udhcpc (armel,
+# busybox-static), runs there as a helper and must get the lease from zerocam.
+#
+#   usb_add_test_tools BOOTDIR  before booting: puts /test (busybox, the scripts) in front
+#                               of the extracted initramfs (the kernel unpacks concatenated
+#                               archives in order; the SD image is not changed)
+#   usb_checks PORT SERIAL      after the board answers: the lease seen by udhcpc, the
+#                               gadget and lease in the serial log and on /status
+
+usb_add_test_tools() {
+    local boot=$1 tools=$REPO_ROOT/out/qemu-usb-tools cache=$REPO_ROOT/out/cache/debs deb
+    ensure_packages cpio
+    ensure_apt_sources
+    mkdir -p "$cache"
+    deb=$(find "$cache" -maxdepth 1 -name 'busybox-static_*_armel.deb' -print -quit)
+    if [ -z "$deb" ]; then
+        (cd "$cache" && apt-get download -q busybox-static:armel >&2)
+        deb=$(find "$cache" -maxdepth 1 -name 'busybox-static_*_armel.deb' -print -quit)
+    fi
+    [ -n "$deb" ] || { echo "ci: cannot download busybox-static:armel" >&2; return 1; }
+    rm -rf "$tools"
+    mkdir -p "$tools/root/test"
+    dpkg -x "$deb" "$tools/deb"
+    cp "$tools/deb/bin/busybox" "$tools/root/test/busybox"
+    install -m 755 "$REPO_ROOT"/ci/qemu-usb/*.sh "$tools/root/test/"
+    (cd "$tools/root" && find test | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$tools/test.cpio"
+    cat "$tools/test.cpio" "$boot/initrd.zst" >"$tools/initrd"
+    mv "$tools/initrd" "$boot/initrd.zst"
+}
+
+usb_checks() {
+    local port=$1 serial=$2 deadline status lease
+    deadline=$(($(date +%s) + 120))
+    until grep -qE 'usb-dhcp-check: (done|udhcpc got no lease|no host-side)' "$serial"; do
+        [ "$(date +%s)" -lt "$deadline" ] || fail "usb: no result from usb-dhcp-check within 120 s"
+        sleep 1
+    done
+    grep -q 'usb-dhcp-check: done' "$serial" || fail "usb: $(grep -m1 'usb-dhcp-check: [nu]' "$serial")"
+    lease=$(grep -m1 'usb-dhcp-check: bound' "$serial" | sed 's/.*usb-dhcp-check: //' | tr -d '\r')
+    [ "$lease" = "bound ip=192.168.7.2 subnet=255.255.255.0 router= dns= serverid=192.168.7.1 lease=3600" ] ||
+        fail "usb: unexpected lease: $lease"
+    echo "ok: usb: $(grep -m1 'usb-dhcp-check: host side' "$serial" | sed 's/.*usb-dhcp-check: //' | tr -d '\r')"
+    echo "ok: usb: busybox udhcpc on the host side of dummy_hcd: $lease"
+    grep -q 'gadget on dummy_udc.0' "$serial" || fail "usb: no 'gadget on dummy_udc.0' in the serial log"
+    grep -q 'leased 192.168.7.2 to qemu-laptop' "$serial" || fail "usb: zerocam did not log the lease"
+    echo "ok: usb: $(grep -m1 -o 'gadget on dummy_udc.0.*' "$serial" | tr -d '\r')"
+    # /status over plain bash TCP: the usb link with its address and the computer's lease.
+    status=$(exec 3<>"/dev/tcp/127.0.0.1/$port" && printf 'GET /status HTTP/1.0\r\n\r\n' >&3 && cat <&3)
+    echo "$status" | grep -qE '"role":"usb","interface":"[a-z0-9]+","address":"192.168.7.1/24","method":"fixed","status":"computer connected","peer":\{"address":"192.168.7.2","hostname":"qemu-laptop"\},"error":null' ||
+        fail "usb: /status does not show the USB link: $(echo "$status" | grep -o '"network":.*')"
+    echo "ok: usb: /status $(echo "$status" | grep -o '"network":.*' | head -c 400)"
+}
