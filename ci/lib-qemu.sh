@@ -40,6 +40,8 @@ qemu_extract_boot() {
 QEMU_EXTRA_CMDLINE=zerocam.nowatchdog
 
 # qemu_command IMAGE DIR PORT SERIAL_LOG: prints the QEMU command line (one word a line).
+# QEMU_EXTRA_HOSTFWD (",hostfwd=tcp:127.0.0.1:HOSTPORT-:GUESTPORT..."): more forwarded ports
+# for test helpers on the board.
 # The USB network device sits on the root port, as an adapter does on the Zero's OTG port;
 # left to itself QEMU puts a hub in between, which costs ~0.5 s of enumeration.
 qemu_command() {
@@ -48,6 +50,6 @@ qemu_command() {
         -kernel "$dir/vmlinuz" -dtb "$dir/bcm2835-rpi-zero.dtb" -initrd "$dir/initrd.zst" \
         -append "$(tr -d '\n' <"$dir/cmdline.txt") $QEMU_EXTRA_CMDLINE" \
         -drive "if=sd,format=raw,file=$image" \
-        -device usb-net,netdev=n0,bus=usb-bus.0,port=1 -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$port-:80" \
+        -device usb-net,netdev=n0,bus=usb-bus.0,port=1 -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$port-:80${QEMU_EXTRA_HOSTFWD:-}" \
         -display none -serial "file:$serial" -monitor none -no-reboot
 }
