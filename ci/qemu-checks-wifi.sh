@@ -20,6 +20,8 @@
 
 # shellcheck source=ci/lib-wifi.sh
 source "$REPO_ROOT/ci/lib-wifi.sh"
+# The pinned packages: the test tools, and the image's kernel for the hwsim modules.
+source "$REPO_ROOT/board/versions.env"
 
 WIFI_PASSPHRASE="qemu wifi passphrase 42" # ci/qemu-zerocam.toml and hostapd-good.conf
 WIFI_ADDRESS=192.168.50.10                 # the one lease of ci/qemu-wifi/udhcpd.conf
@@ -30,7 +32,7 @@ wifi_free_port() {
 
 wifi_add_test_tools() {
     local boot=$1 work=$REPO_ROOT/out/qemu-wifi-tools root pin kernel moddir file
-    ensure_packages cpio zstd kmod
+    ensure_packages cpio zstd kmod xz-utils binutils-arm-linux-gnueabi
     ensure_apt_sources
     if [ "$(od -An -tx1 -N4 "$boot/initrd.zst" | tr -d ' ')" != 28b52ffd ]; then
         echo "ci: $boot/initrd.zst is not the image's zstd initramfs: call wifi_add_test_tools first" >&2
@@ -54,9 +56,16 @@ wifi_add_test_tools() {
     [ -d "$kernel/$moddir" ] || moddir=usr/lib/modules/$KERNEL_RELEASE
     for file in net/mac80211/mac80211 drivers/net/wireless/virtual/mac80211_hwsim lib/crypto/libarc4 crypto/ccm; do
         install -D -m 0644 "$kernel/$moddir/kernel/$file.ko.xz" "$root/lib/modules/$KERNEL_RELEASE/kernel/$file.ko.xz"
+        # As ci/build-image prepares the image's: plain and unsigned load several times
+        # faster in emulation (no in-kernel xz, no RSA check in software).
+        unxz "$root/lib/modules/$KERNEL_RELEASE/kernel/$file.ko.xz"
+        arm-linux-gnueabi-strip --strip-debug "$root/lib/modules/$KERNEL_RELEASE/kernel/$file.ko"
     done
     printf 'ccm\nmac80211_hwsim\n' >>"$root/etc/modules.wifi"
+    # The image keeps only modules.dep and modules.builtin; depmod wants the other two.
+    touch "$root/lib/modules/$KERNEL_RELEASE/modules."{order,builtin.modinfo}
     depmod -b "$root" "$KERNEL_RELEASE"
+    find "$root/lib/modules/$KERNEL_RELEASE" -maxdepth 1 -name 'modules.*' ! -name modules.dep ! -name modules.builtin -delete
     (cd "$root" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0) | zstd -3 -q >"$work/initrd.zst"
     mv "$work/initrd.zst" "$boot/initrd.zst"
     WIFI_RELAY_PORT=$(wifi_free_port)

@@ -12,6 +12,8 @@ use std::path::Path;
 use std::time::Duration;
 
 pub const IMAGE: &str = "/boot/wifi.sqfs";
+/// What mounting it takes (also in board/modules.wifi, so the image ships them).
+pub const MODULES: [&str; 2] = ["loop", "squashfs"];
 pub const MOUNT_POINT: &str = "/opt/wifi";
 pub const SUPPLICANT: &str = "/opt/wifi/sbin/wpa_supplicant";
 const FIRMWARE_DIR: &str = "/opt/wifi/lib/firmware";
@@ -66,7 +68,9 @@ pub fn mount_bundle() -> Result<(), NetError> {
             "the file is missing from the boot partition (copy it from the image)",
         ));
     }
-    let device = attach_loop(Path::new(IMAGE))?;
+    // The loop device stays open until the mount holds it: with AUTOCLEAR, its last close
+    // would detach the file again.
+    let (device, _open_until_mounted) = attach_loop(Path::new(IMAGE))?;
     let what = || format!("mount {IMAGE} ({device}) on {MOUNT_POINT}");
     std::fs::create_dir_all(MOUNT_POINT).context(what)?;
     let flags = MountFlags::RDONLY | MountFlags::NODEV | MountFlags::NOSUID;
@@ -77,8 +81,9 @@ pub fn mount_bundle() -> Result<(), NetError> {
     Ok(())
 }
 
-/// Attaches `file` read-only to a free loop device; returns the device's path.
-fn attach_loop(file: &Path) -> Result<String, NetError> {
+/// Attaches `file` read-only to a free loop device; returns the device's path and the
+/// open device.
+fn attach_loop(file: &Path) -> Result<(String, File), NetError> {
     let what = || format!("attach {} to a loop device", file.display());
     if !crate::pid1::mounts::wait_for_path(Path::new(LOOP_CONTROL), Duration::from_secs(2)) {
         return Err(NetError::other(
@@ -109,7 +114,7 @@ fn attach_loop(file: &Path) -> Result<String, NetError> {
     if result < 0 {
         return Err(NetError::new(what(), std::io::Error::last_os_error()));
     }
-    Ok(device)
+    Ok((device, loop_device))
 }
 
 #[cfg(test)]

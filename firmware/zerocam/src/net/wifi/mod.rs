@@ -1,8 +1,8 @@
 //! Wi-Fi for the Zero W, when zerocam.toml has `[[wifi.network]]` entries:
 //!
-//! 1. load the Wi-Fi modules (/etc/modules.wifi: loop, squashfs, brcmfmac with its vendor
-//!    modules) and mount the bundle with wpa_supplicant and the radio's firmware
-//!    ([`bundle`]);
+//! 1. mount the bundle with wpa_supplicant and the radio's firmware ([`bundle`], after the
+//!    loop and squashfs modules), then load the Wi-Fi modules (/etc/modules.wifi: brcmfmac
+//!    with its vendor modules);
 //! 2. write wpa_supplicant.conf into /run, mode 0600 ([`supplicant_conf`]);
 //! 3. wait for wlan0, then hand `wpa_supplicant` to PID 1's supervisor, which restarts it
 //!    whenever it exits;
@@ -68,13 +68,21 @@ fn run(config: WifiConfig, hostname: String, ntp: Vec<String>) {
             status.error = Some(error);
         });
     };
-    let report = modules::load(&modules::read_list(MODULE_LIST));
-    for failure in &report.failed {
-        log::error!("wifi: {failure}");
-    }
+    // Module loading runs in this thread's context in the kernel: at a lower priority it
+    // leaves the single core to the cameras and the server starting meanwhile.
+    modules::lower_thread_priority();
+    // The bundle first: cfg80211 reads the regulatory database, and brcmfmac its firmware,
+    // from it as soon as they load.
+    let load = |names: &[String]| {
+        for failure in modules::load(names).failed {
+            log::error!("wifi: {failure}");
+        }
+    };
+    load(&bundle::MODULES.map(str::to_owned));
     if let Err(err) = bundle::mount_bundle() {
         return fail(State::SupplicantDown, format!("{err}; Wi-Fi cannot start"));
     }
+    load(&modules::read_list(MODULE_LIST));
     if let Err(err) = supplicant_conf::write(Path::new(SUPPLICANT_CONF), &supplicant_conf::render(&config)) {
         return fail(State::SupplicantDown, format!("{err}; Wi-Fi cannot start"));
     }
