@@ -143,7 +143,7 @@ wifi_build_bundle() {
     find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
     rm -f "$bundle"
     # Reproducible: mksquashfs takes every timestamp from SOURCE_DATE_EPOCH.
-    SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH mksquashfs "$root" "$bundle" -quiet -no-progress -comp xz -all-root -no-xattrs >/dev/null
+    SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH mksquashfs "$root" "$bundle" -quiet -no-progress -comp zstd -Xcompression-level 19 -all-root -no-xattrs >/dev/null
     mkdir -p "$initramfs$WIFI_MOUNT" "$initramfs/lib"
     ln -sfn "$WIFI_MOUNT/lib/arm-linux-gnueabi" "$initramfs/lib/arm-linux-gnueabi"
     ln -sfn "$WIFI_MOUNT/lib/arm-linux-gnueabi/ld-linux.so.3" "$initramfs/lib/ld-linux.so.3"

@@ -12,21 +12,24 @@
 # Its lines go to the serial console, where ci/qemu-checks-wifi.sh reads them.
 . /test/wifi/ap-lib.sh
 $bb mkdir -p $run
+say "waiting for the second radio (wlan1)"
 tries=0
-until [ -e /sys/class/net/wlan1/phy80211/name ]; do
+until [ -e /sys/class/net/wlan1 ]; do
     tries=$((tries + 1))
-    if [ "$tries" -gt 600 ]; then
-        say "no second radio (wlan1) after 120 s"
+    if [ "$tries" -gt 1500 ]; then
+        say "no second radio (wlan1) after 300 s: $($bb ls /sys/class/net | $bb tr '\n' ' ')"
         exec $bb sleep 1000000
     fi
     $bb usleep 200000
 done
-phy=$($bb cat /sys/class/net/wlan1/phy80211/name)
+phy=$($bb basename "$($bb readlink -f /sys/class/net/wlan1/phy80211)")
+say "wlan1 is $phy; moving it into the access point's namespace"
 # A process that only holds the new namespace; the radio is moved into it by pid.
 $bb unshare -n $bb sleep 1000000 &
 echo $! >$run/netns.pid
 until [ "$($bb readlink /proc/$!/ns/net)" != "$($bb readlink /proc/self/ns/net)" ]; do $bb usleep 50000; done
 /test/wifi/iw phy "$phy" set netns "$!" || { say "cannot move $phy into the namespace"; exec $bb sleep 1000000; }
+say "$phy moved"
 in_ap $bb ip link set lo up
 in_ap $bb ip addr add $ap_ip/24 dev wlan1
 $bb touch $run/udhcpd.leases
