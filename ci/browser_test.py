@@ -3,9 +3,14 @@
 
 Headless Chromium (Debian's /usr/bin/chromium driven by /usr/bin/chromedriver through
 Selenium; nothing is downloaded) opens the page and proves the picture is live:
-  1. the #live image has decoded a 640x480 frame,
+  1. the #live image has decoded a frame of the expected size (--size),
   2. the #frame counter advances between two reads ~2 s apart,
-  3. two screenshots of #live taken ~1 s apart differ (saved in --out for a person to see).
+  3. two screenshots of #live taken ~1 s apart differ (saved in --out for a person to see),
+  4. at phone (390x844) and laptop (1280x720) window sizes the whole picture is on screen
+     with no scrolling, and the uptime reads in hours/minutes (screenshots saved),
+With --login USER:PASSWORD the page is opened once with those credentials (as a person
+answering the browser's login prompt) and everything above must still work: the stream and
+the page's own /status polling reuse the login.
 Prints PASS/FAIL lines and closes with "N passed, M failed"; exits 1 on any failure.
 """
 
@@ -22,7 +27,6 @@ os.environ.setdefault("SE_AVOID_STATS", "true")
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
-EXPECT_W, EXPECT_H = 640, 480
 
 results = []  # (name, ok, detail)
 
@@ -68,7 +72,11 @@ def main():
     ap.add_argument("--url", required=True, help="page to open, e.g. http://127.0.0.1:8080/")
     ap.add_argument("--out", default="out/browser", help="folder for the screenshots")
     ap.add_argument("--load-timeout", type=float, default=30.0)
+    ap.add_argument("--size", default="640x480", help="expected picture size WxH")
+    ap.add_argument("--login", help="USER:PASSWORD for a camera with viewer login")
+    ap.add_argument("--prefix", default="", help="prefix for screenshot names")
     args = ap.parse_args()
+    expect_w, expect_h = (int(n) for n in args.size.split("x"))
     signal.signal(signal.SIGTERM, on_term)
     os.makedirs(args.out, exist_ok=True)
 
@@ -115,8 +123,13 @@ def main():
         driver.set_script_timeout(10)
         print(f"browser: {driver.capabilities.get('browserName')} "
               f"{driver.capabilities.get('browserVersion')}, opening {args.url}", flush=True)
+        url = args.url
+        if args.login:
+            # Credentials in the URL are what the browser's login prompt would send; the
+            # page's own requests (stream, /status) must then go through on that login.
+            url = url.replace("http://", f"http://{args.login}@", 1)
         try:
-            driver.get(args.url)
+            driver.get(url)
         except Exception as e:
             record("load page", False, brief(e))
             summary_and_exit()
@@ -132,8 +145,8 @@ def main():
             record("#live image loaded", False, "no decoded frame within 15 s (naturalWidth 0)")
         else:
             w, h = size
-            record("#live image loaded", (w, h) == (EXPECT_W, EXPECT_H),
-                   f"naturalWidth x naturalHeight = {w}x{h} (want {EXPECT_W}x{EXPECT_H})")
+            record("#live image loaded", (w, h) == (expect_w, expect_h),
+                   f"naturalWidth x naturalHeight = {w}x{h} (want {expect_w}x{expect_h})")
 
         # 2. The published-frame counter advances (the page refreshes it from /status each second).
         def frame_count():
@@ -157,11 +170,11 @@ def main():
             shot2 = live.screenshot_as_png
             paths = []
             for i, png in enumerate((shot1, shot2), 1):
-                path = os.path.join(args.out, f"live-{i}.png")
+                path = os.path.join(args.out, f"{args.prefix}live-{i}.png")
                 with open(path, "wb") as f:
                     f.write(png)
                 paths.append(path)
-            full = os.path.join(args.out, "page.png")
+            full = os.path.join(args.out, f"{args.prefix}page.png")
             driver.save_screenshot(full)
             record("#live picture changes", shot1 != shot2,
                    f"{len(shot1)} B vs {len(shot2)} B PNG, "
@@ -169,6 +182,30 @@ def main():
                    f"({', '.join(paths)}; whole page {full})")
         except Exception as e:
             record("#live picture changes", False, brief(e))
+
+        # 4. The picture fits the window on a phone and on a laptop; uptime in h/min.
+        for label, (width, height) in (("phone", (390, 844)), ("laptop", (1280, 720))):
+            try:
+                driver.set_window_rect(width=width, height=height)
+                time.sleep(0.5)
+                fit = driver.execute_script(
+                    "const r = document.getElementById('live').getBoundingClientRect();"
+                    "const s = document.scrollingElement;"
+                    "return [r.left, r.top, r.right, r.bottom, innerWidth, innerHeight,"
+                    " s.scrollWidth, s.scrollHeight];")
+                left, top, right, bottom, inner_w, inner_h, scroll_w, scroll_h = fit
+                ok = (left >= -0.5 and top >= -0.5 and right <= inner_w + 0.5 and bottom <= inner_h + 0.5
+                      and scroll_w <= inner_w + 1 and scroll_h <= inner_h + 1 and right - left > 100)
+                path = os.path.join(args.out, f"{args.prefix}{label}.png")
+                driver.save_screenshot(path)
+                record(f"picture fits a {label} window", ok,
+                       f"window {inner_w}x{inner_h}, picture at ({left:.0f},{top:.0f})-({right:.0f},{bottom:.0f}), "
+                       f"page {scroll_w}x{scroll_h} ({path})")
+            except Exception as e:
+                record(f"picture fits a {label} window", False, brief(e))
+        uptime = driver.find_element(By.ID, "uptime").text.strip()
+        record("uptime reads in s/min/h", uptime.endswith((" s", " min", " h")) and uptime[0].isdigit(),
+               f"uptime {uptime!r}")
     finally:
         if driver is not None:
             try:

@@ -109,13 +109,16 @@ fn server_commands(opts: &Options) -> Result<Vec<ServerCommand>> {
         require("zerocam binary", &binary)?;
         let mut source = OsString::from("replay:");
         source.push(&opts.clip);
-        let args: [OsString; 6] = [
+        // Every benchmark client comes from 127.0.0.1: lift the per-peer cap.
+        let args: [OsString; 8] = [
             "--source".into(),
             source,
             "--fps".into(),
             fps.into(),
             "--listen".into(),
             "127.0.0.1:{port}".into(),
+            "--max-clients-per-peer".into(),
+            "4096".into(),
         ];
         servers.push(ServerCommand { name: "zerocam", program: binary.into(), args: args.into() });
     }

@@ -36,6 +36,7 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::HashPassword => hash_password(),
         Command::Serve(config) => {
             log::set_max_level(config.log.level);
             match app::start(&config, RunMode::Process, Arc::new(ExitProcess)) {
@@ -48,6 +49,31 @@ fn main() -> ExitCode {
                     ExitCode::FAILURE
                 }
             }
+        }
+    }
+}
+
+/// `zerocam hash-password`: one line from stdin (so the password stays out of the shell's
+/// history and the process list), its SHA-512-crypt hash on stdout.
+fn hash_password() -> ExitCode {
+    let mut line = String::new();
+    if let Err(err) = std::io::stdin().read_line(&mut line) {
+        eprintln!("zerocam: cannot read the password: {err}");
+        return ExitCode::FAILURE;
+    }
+    let password = line.trim_end_matches(['\r', '\n']);
+    if password.is_empty() {
+        eprintln!("zerocam: give the password on standard input, e.g. `zerocam hash-password` then type it");
+        return ExitCode::from(2);
+    }
+    match zerocam::http::viewer_auth::hash_password(password) {
+        Ok(hash) => {
+            println!("{hash}");
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("zerocam: {err}");
+            ExitCode::FAILURE
         }
     }
 }

@@ -1,7 +1,20 @@
 //! The narrow interface between the streaming side and whoever runs the system around it
 //! (the PID-1 code on the board, or nothing on a PC).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+
+/// Whether the wall clock is known to be right. A PC's is; the Pi Zero has no clock battery
+/// and counts from 1970 until NTP sets it. RFC 9110 wants no Date header before that.
+static CLOCK_RELIABLE: AtomicBool = AtomicBool::new(false);
+
+pub fn mark_clock_reliable() {
+    CLOCK_RELIABLE.store(true, Ordering::Relaxed);
+}
+
+pub fn clock_reliable() -> bool {
+    CLOCK_RELIABLE.load(Ordering::Relaxed)
+}
 
 /// A power action asked for over HTTP (authenticated) or by a signal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -32,8 +32,8 @@ fn malformed_and_oversized_requests_get_4xx_while_streaming_goes_on() {
         (long_target.as_bytes(), 414),
         (huge_header.as_bytes(), 431),
         (many_headers.as_bytes(), 431),
-        (b"POST /api/reboot HTTP/1.1\r\nContent-Length: 99999\r\n\r\n", 413),
-        (b"POST /api/reboot HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", 501),
+        (b"POST /api/reboot HTTP/1.1\r\nHost: t\r\nContent-Length: 99999\r\n\r\n", 413),
+        (b"POST /api/reboot HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n", 501),
     ];
     for (request, expected) in cases {
         let response = raw(addr, request);
@@ -83,7 +83,7 @@ fn stalled_stream_client_is_dropped_and_its_lease_released() {
     let addr = server.local_addr();
     // Connects, asks for the stream and never reads again.
     let stuck = connect_small_buffer(addr);
-    (&stuck).write_all(b"GET /stream.mjpg HTTP/1.1\r\n\r\n").expect("send");
+    (&stuck).write_all(b"GET /stream.mjpg HTTP/1.1\r\nHost: t\r\n\r\n").expect("send");
     let mut watcher = Stream::open(addr, "/stream.mjpg");
     eventually("the stuck client is timed out", || status_json(addr)["http"]["timeouts"].as_u64() >= Some(1));
     eventually("only the watcher and this request remain, holding at most one lease", || {

@@ -88,13 +88,14 @@ fn head_requests_get_heads_only() {
     let (server, _feeder, _) = fed_server();
     let addr = server.local_addr();
     for path in ["/", "/snapshot.jpg", "/status"] {
-        let response = raw(addr, format!("HEAD {path} HTTP/1.1\r\nConnection: close\r\n\r\n").as_bytes());
+        let response =
+            raw(addr, format!("HEAD {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").as_bytes());
         assert_eq!(response.status, 200, "{path}");
         assert!(response.header("content-length").is_some_and(|len| len != "0"), "{path}");
         assert!(response.body.is_empty());
     }
     let mut stream = connect(addr);
-    stream.write_all(b"HEAD /stream.mjpg HTTP/1.1\r\n\r\n").expect("send");
+    stream.write_all(b"HEAD /stream.mjpg HTTP/1.1\r\nHost: t\r\n\r\n").expect("send");
     let mut reader = BufReader::new(stream);
     let (status, headers) = read_head(&mut reader);
     assert_eq!(status, 200);
@@ -113,7 +114,7 @@ fn keep_alive_serves_several_requests_including_pipelined_ones() {
     assert_eq!(read_response(&mut reader, false).status, 200);
     stream
         .write_all(
-            b"GET /snapshot.jpg HTTP/1.1\r\nHost: x\r\n\r\nHEAD / HTTP/1.1\r\n\r\nGET /nope HTTP/1.1\r\n\r\n",
+            b"GET /snapshot.jpg HTTP/1.1\r\nHost: x\r\n\r\nHEAD / HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\n\r\n",
         )
         .expect("send");
     assert_eq!(read_response(&mut reader, false).status, 200);
@@ -129,12 +130,12 @@ fn keep_alive_serves_several_requests_including_pipelined_ones() {
 fn wrong_methods_and_unknown_paths() {
     let (server, _feeder, _) = fed_server();
     let addr = server.local_addr();
-    let post = raw(addr, b"POST /stream.mjpg HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc");
+    let post = raw(addr, b"POST /stream.mjpg HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc");
     assert_eq!(post.status, 405);
     assert_eq!(post.header("allow"), Some("GET, HEAD"));
-    let delete = raw(addr, b"DELETE /status HTTP/1.1\r\n\r\n");
+    let delete = raw(addr, b"DELETE /status HTTP/1.1\r\nHost: t\r\n\r\n");
     assert_eq!(delete.status, 405);
-    let get_power = raw(addr, b"GET /api/poweroff HTTP/1.1\r\n\r\n");
+    let get_power = raw(addr, b"GET /api/poweroff HTTP/1.1\r\nHost: t\r\n\r\n");
     assert_eq!((get_power.status, get_power.header("allow")), (405, Some("POST")));
     assert_eq!(get(addr, "/etc/passwd").status, 404);
     assert_eq!(get(addr, "/?action=nothing").status, 404);
@@ -144,20 +145,21 @@ fn wrong_methods_and_unknown_paths() {
 fn power_actions_need_the_token() {
     let (server, _feeder, control) = fed_server();
     let addr = server.local_addr();
-    let none = raw(addr, b"POST /api/reboot HTTP/1.1\r\nContent-Length: 0\r\n\r\n");
+    let none = raw(addr, b"POST /api/reboot HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n");
     assert_eq!(none.status, 401);
     assert!(none.header("www-authenticate").is_some());
-    let wrong = raw(addr, b"POST /api/reboot HTTP/1.1\r\nAuthorization: Bearer guess\r\n\r\n");
+    let wrong = raw(addr, b"POST /api/reboot HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer guess\r\n\r\n");
     assert_eq!(wrong.status, 401);
     assert!(control.requests.lock().expect("lock").is_empty());
-    let right = raw(addr, b"POST /api/poweroff HTTP/1.1\r\nAuthorization: Bearer s3cret\r\n\r\n");
+    let right = raw(addr, b"POST /api/poweroff HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer s3cret\r\n\r\n");
     assert_eq!(right.status, 202);
     assert_eq!(*control.requests.lock().expect("lock"), vec![PowerAction::PowerOff]);
 
     // Without a configured token the API is off.
     let (camera, _output) = manual_camera("cam0", 2, 16 * 1024, 4);
     let (plain, _) = serve(vec![camera], http_config());
-    let off = raw(plain.local_addr(), b"POST /api/poweroff HTTP/1.1\r\nAuthorization: Bearer \r\n\r\n");
+    let off =
+        raw(plain.local_addr(), b"POST /api/poweroff HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \r\n\r\n");
     assert_eq!(off.status, 403);
 }
 

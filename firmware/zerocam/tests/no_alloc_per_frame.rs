@@ -48,7 +48,7 @@ fn streaming_allocates_nothing_per_frame() {
         .map(|_| {
             let (stop, counted, counting) = (stop.clone(), counted.clone(), counting.clone());
             let mut socket = connect(addr);
-            socket.write_all(b"GET /stream.mjpg HTTP/1.1\r\n\r\n").expect("send");
+            socket.write_all(b"GET /stream.mjpg HTTP/1.1\r\nHost: t\r\n\r\n").expect("send");
             // The reader itself must not allocate: a fixed buffer and a byte scan.
             std::thread::spawn(move || {
                 let mut buf = [0u8; 65536];

@@ -12,6 +12,8 @@ zerocam: MJPEG network camera
 USAGE:
     zerocam [OPTIONS]            stream (open http://127.0.0.1:8080/)
     zerocam cameras              list V4L2 cameras with their formats, sizes and rates
+    zerocam hash-password        read a viewer password on stdin, print its hash for
+                                 [[http.viewer]] password_hash
 
 OPTIONS:
     --config FILE          TOML config file (flags override it)
@@ -21,6 +23,7 @@ OPTIONS:
     --fps N                frames per second [25]
     --quality N            JPEG quality 1-100 for encoding sources [80]
     --max-clients N        size of the client table; more get 503 [600]
+    --max-clients-per-peer N  places one address may hold; more get 429 [32]
     --log-level LEVEL      off|error|warn|info|debug|trace [info]
     -h, --help             this text
     -V, --version          the version
@@ -31,6 +34,7 @@ OPTIONS:
 pub enum Command {
     Serve(Box<Config>),
     ListCameras,
+    HashPassword,
     Help,
     Version,
 }
@@ -92,6 +96,10 @@ where
                 let max = in_range(parsed(value(&mut parser)?, "a number")?, 1, 4096, &flag)?;
                 overrides.push(Override::MaxClients(max));
             }
+            Long("max-clients-per-peer") => {
+                let max = in_range(parsed(value(&mut parser)?, "a number")?, 1, 4096, &flag)?;
+                overrides.push(Override::MaxClientsPerPeer(max));
+            }
             Long("log-level") => {
                 let text = value(&mut parser)?;
                 let level = crate::logging::parse_level(&text)
@@ -99,6 +107,7 @@ where
                 overrides.push(Override::LogLevel(level));
             }
             Value(word) if word == "cameras" => list_cameras = true,
+            Value(word) if word == "hash-password" => return Ok(Command::HashPassword),
             other => return Err(flag_error(other.unexpected())),
         }
     }
@@ -134,6 +143,7 @@ enum Override {
     Fps(usize),
     Quality(usize),
     MaxClients(usize),
+    MaxClientsPerPeer(usize),
     LogLevel(log::LevelFilter),
 }
 
@@ -146,6 +156,7 @@ impl Override {
         match (self, first) {
             (Override::Listen(addr), _) => config.http.listen = Some(addr),
             (Override::MaxClients(max), _) => config.http.max_clients = max,
+            (Override::MaxClientsPerPeer(max), _) => config.http.max_clients_per_peer = max,
             (Override::LogLevel(level), _) => config.log.level = level,
             (Override::Source(spec), Some(camera)) => camera.source = spec,
             (Override::Size(size), Some(camera)) => camera.size = size,

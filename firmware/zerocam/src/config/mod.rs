@@ -2,10 +2,12 @@
 //! top. Unknown keys and bad values are errors that name the key and its line; the program
 //! refuses to start on them.
 
+mod accounts;
 mod cli;
 mod file;
 mod values;
 
+pub use accounts::ViewerAccount;
 pub use cli::{parse_args, Command, HELP};
 pub use file::{parse_file_text, read_file, ConfigError};
 pub use values::{Resolution, SourceSpec};
@@ -54,6 +56,10 @@ pub struct HttpConfig {
     /// Size of the fixed client table; one more connection gets 503.
     #[serde(deserialize_with = "file::within::<1, 4096, _>")]
     pub max_clients: usize,
+    /// Places one peer address may hold at once; one more connection from it gets 429, so a
+    /// single host (or a misbehaving script) cannot take every place.
+    #[serde(deserialize_with = "file::within::<1, 4096, _>")]
+    pub max_clients_per_peer: usize,
     /// A client that has not sent its whole request head by then is dropped (slowloris).
     #[serde(deserialize_with = "file::within::<1, 600, _>")]
     pub header_timeout_secs: usize,
@@ -63,12 +69,17 @@ pub struct HttpConfig {
     /// Idle keep-alive connections are closed after this long.
     #[serde(deserialize_with = "file::within::<1, 3600, _>")]
     pub idle_timeout_secs: usize,
-    /// Kernel send buffer per client, in KiB. Small on purpose: bytes queued in the kernel
-    /// are frames a slow client receives late, and memory the Pi Zero does not have.
+    /// How many bytes may wait in a client's socket before a new frame is started for it,
+    /// in KiB (a frame larger than this is started only once the socket is empty). Small on
+    /// purpose: bytes queued in the kernel are frames a slow client receives late.
     #[serde(deserialize_with = "file::within::<8, 8192, _>")]
     pub send_buffer_kib: usize,
     /// Enables POST /api/poweroff and /api/reboot with `Authorization: Bearer <token>`.
     pub admin_token: Option<String>,
+    /// Viewer login: when any account is set, every page, stream, snapshot, status, metrics
+    /// and log URL needs HTTP Basic credentials of one of them.
+    #[serde(rename = "viewer")]
+    pub viewers: Vec<ViewerAccount>,
 }
 
 impl Default for HttpConfig {
@@ -76,11 +87,13 @@ impl Default for HttpConfig {
         HttpConfig {
             listen: None,
             max_clients: 600,
+            max_clients_per_peer: 32,
             header_timeout_secs: 10,
             stall_timeout_secs: 10,
             idle_timeout_secs: 30,
             send_buffer_kib: 128,
             admin_token: None,
+            viewers: Vec::new(),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! how many clients are served (one more gets 503), holds each client's counters for
 //! /status, and its deadline, which the housekeeper enforces.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::os::fd::{AsRawFd, BorrowedFd};
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -16,8 +16,14 @@ pub enum Deadline {
     RequestHead = 1,
     /// An idle keep-alive connection is closed then.
     Idle = 2,
-    /// A response write must make progress by then (a client that stopped draining).
+    /// A response write must make progress by then (a client that stopped draining), and a
+    /// stream must keep moving: frames taken or its socket queue draining.
     Write = 3,
+    /// A declared request body must have arrived by then.
+    Body = 4,
+    /// After an error reply, what the client still sends is read and dropped until then, so
+    /// that closing with unread bytes does not reset the reply away.
+    Linger = 5,
 }
 
 impl Deadline {
@@ -26,12 +32,23 @@ impl Deadline {
             1 => Deadline::RequestHead,
             2 => Deadline::Idle,
             3 => Deadline::Write,
+            4 => Deadline::Body,
+            5 => Deadline::Linger,
             _ => Deadline::None,
         }
     }
 }
 
 pub const NO_CAMERA: u32 = u32::MAX;
+
+/// Why a new connection got no entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// Every entry is in use.
+    Full,
+    /// This peer's address holds as many entries as one host may.
+    PeerLimit,
+}
 
 #[derive(Default)]
 pub struct ClientEntry {
@@ -85,16 +102,25 @@ impl ClientTable {
         self.active.load(Ordering::Relaxed)
     }
 
-    /// Takes a free entry for a new connection, or None when the table is full.
+    /// Takes a free entry for a new connection: refused when the table is full, or when the
+    /// peer's address already holds `per_peer` entries (one host cannot take every place).
     pub fn acquire(
         self: &Arc<Self>,
         socket: &impl AsRawFd,
         peer: SocketAddr,
         now_ms: u64,
-    ) -> Option<ClientGuard> {
-        let id = self.entries.iter().position(|entry| {
-            entry.in_use.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_ok()
-        })?;
+        per_peer: usize,
+    ) -> Result<ClientGuard, Refused> {
+        if self.connections_from(peer.ip()) >= per_peer {
+            return Err(Refused::PeerLimit);
+        }
+        let id = self
+            .entries
+            .iter()
+            .position(|entry| {
+                entry.in_use.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_ok()
+            })
+            .ok_or(Refused::Full)?;
         let entry = &self.entries[id];
         entry.fd.store(socket.as_raw_fd(), Ordering::Relaxed);
         if let Ok(mut slot) = entry.peer.lock() {
@@ -109,7 +135,15 @@ impl ClientTable {
         }
         entry.fps_x100.store(0, Ordering::Relaxed);
         self.active.fetch_add(1, Ordering::Relaxed);
-        Some(ClientGuard { table: Arc::clone(self), id })
+        Ok(ClientGuard { table: Arc::clone(self), id, peer })
+    }
+
+    /// How many entries in use belong to connections from `ip`. A scan of the fixed table:
+    /// once per accepted connection, never per frame.
+    pub fn connections_from(&self, ip: IpAddr) -> usize {
+        self.in_use()
+            .filter(|(_, entry)| entry.peer.lock().ok().and_then(|peer| *peer).is_some_and(|p| p.ip() == ip))
+            .count()
     }
 
     pub fn views(&self) -> Vec<ClientView> {
@@ -136,9 +170,11 @@ impl ClientTable {
     /// Ends the connections whose deadline has passed and returns how many. The socket is
     /// shut down, which wakes the task's pending read or write with EOF or an error; a
     /// request-head timeout shuts only the read side so the task can still answer 408.
-    pub fn expire_overdue(&self, now_ms: u64) -> usize {
+    /// `on_expired` gets each ended client's id and camera, so that a stream task waiting
+    /// for its camera's next frame can be woken to notice.
+    pub fn expire_overdue(&self, now_ms: u64, mut on_expired: impl FnMut(usize, Option<usize>)) -> usize {
         let mut expired = 0;
-        for (_, entry) in self.in_use() {
+        for (id, entry) in self.in_use() {
             let kind = Deadline::from_u8(entry.deadline_kind.load(Ordering::Acquire));
             if kind == Deadline::None || now_ms < entry.deadline_ms.load(Ordering::Acquire) {
                 continue;
@@ -147,7 +183,7 @@ impl ClientTable {
                 continue;
             }
             let fd = entry.fd.load(Ordering::Acquire);
-            let how = if kind == Deadline::Write {
+            let how = if matches!(kind, Deadline::Write) {
                 rustix::net::Shutdown::Both
             } else {
                 rustix::net::Shutdown::Read
@@ -158,6 +194,8 @@ impl ClientTable {
             let socket = unsafe { BorrowedFd::borrow_raw(fd) };
             // Already shut down or reset: either way the task will see it.
             let _ = rustix::net::shutdown(socket, how);
+            let camera = entry.camera.load(Ordering::Relaxed);
+            on_expired(id, (camera != NO_CAMERA).then_some(camera as usize));
             expired += 1;
         }
         expired
@@ -183,11 +221,16 @@ impl ClientTable {
 pub struct ClientGuard {
     table: Arc<ClientTable>,
     id: usize,
+    peer: SocketAddr,
 }
 
 impl ClientGuard {
     pub fn id(&self) -> usize {
         self.id
+    }
+
+    pub fn peer_ip(&self) -> IpAddr {
+        self.peer.ip()
     }
 
     fn entry(&self) -> &ClientEntry {

@@ -27,7 +27,13 @@ pub async fn run(shared: Arc<Shared>) {
         ticker.next().await;
         let now_ms = shared.now_ms();
         shared.housekeeper_tick_ms.store(now_ms, Ordering::Relaxed);
-        for _ in 0..shared.clients.expire_overdue(now_ms) {
+        let wake_stream = |id: usize, camera: Option<usize>| {
+            // A stream task waits for its camera's next frame, not on its socket: wake it.
+            if let Some(camera) = camera.and_then(|index| shared.cameras.get(index)) {
+                camera.pool.signal().wake(id);
+            }
+        };
+        for _ in 0..shared.clients.expire_overdue(now_ms, wake_stream) {
             HttpCounters::bump(&shared.counters.timeouts);
         }
         let window = now_ms - last_rates_ms;

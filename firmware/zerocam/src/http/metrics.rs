@@ -99,6 +99,13 @@ pub fn prometheus(shared: &Shared) -> String {
         ("rejected_full_total", "Connections refused with 503: client table full.", &c.rejected_full),
         ("bad_requests_total", "Requests refused as malformed or too large.", &c.bad_requests),
         ("timeouts_total", "Connections ended by a deadline.", &c.timeouts),
+        (
+            "rejected_peer_limit_total",
+            "Connections refused with 429: max_clients_per_peer.",
+            &c.rejected_peer_limit,
+        ),
+        ("login_failures_total", "Wrong or missing admin credentials.", &c.login_failures),
+        ("frames_held_total", "Frames whose slot stayed leased while a socket drained.", &c.frames_held),
     ] {
         family(name, "counter", help, &[(String::new(), value.load(Ordering::Relaxed) as f64)]);
     }

@@ -11,6 +11,8 @@ pub enum Method {
     Get,
     Head,
     Post,
+    /// Answered with the methods a resource allows (`OPTIONS *`: the server's).
+    Options,
     /// Any other token; answered with 405 (and the allowed methods).
     Other,
 }
@@ -21,12 +23,15 @@ impl Method {
             b"GET" => Method::Get,
             b"HEAD" => Method::Head,
             b"POST" => Method::Post,
+            b"OPTIONS" => Method::Options,
             _ => Method::Other,
         }
     }
 }
 
-/// A parsed request head. `path` and `query` come from the target, split at '?'.
+/// A parsed request head. `path` and `query` come from the target, split at '?'; an
+/// absolute-form target (`http://host/path`, as proxies send) is reduced to its path, and
+/// `OPTIONS *` has the path `*`.
 #[derive(Debug, Clone, Copy)]
 pub struct Request<'a> {
     pub method: Method,
@@ -40,6 +45,10 @@ pub struct Request<'a> {
     pub content_length: usize,
     /// The `Authorization` header's value, if any.
     pub authorization: Option<&'a str>,
+    /// `Expect: 100-continue`: the client waits for a 100 before it sends the body.
+    pub expect_continue: bool,
+    /// How many `Host` header lines came (HTTP/1.1 needs exactly one).
+    host_lines: u8,
     /// Length of the head in the buffer, including the blank line.
     pub head_len: usize,
 }
@@ -57,6 +66,8 @@ pub enum ParseError {
     VersionNotSupported,
     /// 501: a request body sent with chunked transfer coding.
     BodyNotSupported,
+    /// 417: an `Expect` other than 100-continue.
+    ExpectationFailed,
 }
 
 impl ParseError {
@@ -67,6 +78,7 @@ impl ParseError {
             ParseError::HeadersTooLarge => 431,
             ParseError::VersionNotSupported => 505,
             ParseError::BodyNotSupported => 501,
+            ParseError::ExpectationFailed => 417,
         }
     }
 
@@ -77,6 +89,7 @@ impl ParseError {
             ParseError::HeadersTooLarge => "request head too large",
             ParseError::VersionNotSupported => "only HTTP/1.0 and HTTP/1.1 are served",
             ParseError::BodyNotSupported => "chunked request bodies are not supported",
+            ParseError::ExpectationFailed => "only Expect: 100-continue is understood",
         }
     }
 }
@@ -92,10 +105,12 @@ pub fn parse(buf: &[u8], buf_full: bool) -> Result<Option<Request<'_>>, ParseErr
         return incomplete(buf_from_start.len() > MAX_TARGET + 32 || buf_full, ParseError::UriTooLong);
     };
     let (method, target, minor_version) = parse_request_line(&buf_from_start[..line_end])?;
+    let target = origin_form(target);
     let (path, query) = match target.split_once('?') {
         Some((path, query)) => (path, query),
         None => (target, ""),
     };
+    let path = if path.is_empty() { "/" } else { path };
     let mut request = Request {
         method,
         path,
@@ -104,6 +119,8 @@ pub fn parse(buf: &[u8], buf_full: bool) -> Result<Option<Request<'_>>, ParseErr
         keep_alive: minor_version == 1,
         content_length: 0,
         authorization: None,
+        expect_continue: false,
+        host_lines: 0,
         head_len: 0,
     };
     let mut at = start + line_end + line_break_len(&buf[start + line_end..]);
@@ -117,6 +134,13 @@ pub fn parse(buf: &[u8], buf_full: bool) -> Result<Option<Request<'_>>, ParseErr
         at += end + line_break_len(&rest[end..]);
         if line.is_empty() {
             request.head_len = at;
+            // RFC 9112 section 3.2: exactly one Host in HTTP/1.1 (HTTP/1.0 may omit it).
+            if request.host_lines > 1 {
+                return Err(ParseError::Malformed("more than one Host header"));
+            }
+            if request.host_lines == 0 && minor_version == 1 {
+                return Err(ParseError::Malformed("HTTP/1.1 request without a Host header"));
+            }
             return Ok(Some(request));
         }
         headers += 1;
@@ -162,8 +186,13 @@ fn parse_request_line(line: &[u8]) -> Result<(Method, &str, u8), ParseError> {
     if target.len() > MAX_TARGET {
         return Err(ParseError::UriTooLong);
     }
-    // Origin form only (and "*" is for OPTIONS, which we do not serve).
-    if target.first() != Some(&b'/') || !target.iter().all(|&b| b.is_ascii_graphic()) {
+    // Origin form, absolute form (reduced to origin form by the caller), or "*" for OPTIONS.
+    let method = Method::from_token(method);
+    let form_ok = match target {
+        b"*" => method == Method::Options,
+        _ => target.first() == Some(&b'/') || is_absolute_form(target),
+    };
+    if !form_ok || !target.iter().all(|&b| b.is_ascii_graphic()) {
         return Err(ParseError::Malformed("bad request target"));
     }
     let minor_version = match version {
@@ -176,7 +205,23 @@ fn parse_request_line(line: &[u8]) -> Result<(Method, &str, u8), ParseError> {
     };
     // Graphic ASCII only, checked above, so this cannot fail; mapped rather than unwrapped.
     let target = std::str::from_utf8(target).map_err(|_| ParseError::Malformed("bad request target"))?;
-    Ok((Method::from_token(method), target, minor_version))
+    Ok((method, target, minor_version))
+}
+
+fn is_absolute_form(target: &[u8]) -> bool {
+    let lower =
+        |prefix: &[u8]| target.len() > prefix.len() && target[..prefix.len()].eq_ignore_ascii_case(prefix);
+    lower(b"http://") || lower(b"https://")
+}
+
+/// `http://host:port/path?q` -> `/path?q` (RFC 9112 section 3.2.2: the server takes the
+/// target's path and ignores the authority for routing); anything else is returned as is.
+fn origin_form(target: &str) -> &str {
+    let Some((_, rest)) = target.split_once("://").filter(|_| is_absolute_form(target.as_bytes())) else {
+        return target;
+    };
+    // No path at all ("http://h" or "http://h?x") leaves an empty path, which is the root.
+    rest.find(['/', '?']).map_or("", |at| &rest[at..])
 }
 
 fn apply_header<'a>(request: &mut Request<'a>, line: &'a [u8]) -> Result<(), ParseError> {
@@ -209,6 +254,17 @@ fn apply_header<'a>(request: &mut Request<'a>, line: &'a [u8]) -> Result<(), Par
         return Err(ParseError::BodyNotSupported);
     } else if name.eq_ignore_ascii_case(b"authorization") {
         request.authorization = std::str::from_utf8(value).ok();
+    } else if name.eq_ignore_ascii_case(b"host") {
+        request.host_lines = request.host_lines.saturating_add(1);
+        // Any one name is served (an empty one too, RFC 9112 section 3.2), but not junk.
+        if !value.iter().all(|&b| b.is_ascii_graphic()) {
+            return Err(ParseError::Malformed("bad Host header"));
+        }
+    } else if name.eq_ignore_ascii_case(b"expect") {
+        if !value.eq_ignore_ascii_case(b"100-continue") {
+            return Err(ParseError::ExpectationFailed);
+        }
+        request.expect_continue = true;
     }
     Ok(())
 }

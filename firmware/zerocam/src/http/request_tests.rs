@@ -23,7 +23,7 @@ fn query_and_http10_and_connection_headers() {
     assert_eq!(query_value(req.query, "action"), Some("stream"));
     assert_eq!(query_value(req.query, "x"), Some(""));
     assert_eq!(query_value(req.query, "y"), None);
-    let req = complete("GET / HTTP/1.1\r\nConnection: Upgrade, close\r\n\r\n");
+    let req = complete("GET / HTTP/1.1\r\nHost: cam\r\nConnection: Upgrade, close\r\n\r\n");
     assert!(!req.keep_alive);
 }
 
@@ -73,17 +73,55 @@ fn versions_and_bodies() {
     assert_eq!(parse(b"GET / HTTP/2.0\r\n\r\n", false).map(|_| ()), Err(ParseError::VersionNotSupported));
     let chunked = b"POST /api/reboot HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
     assert_eq!(parse(chunked, false).map(|_| ()), Err(ParseError::BodyNotSupported));
-    let req = complete("POST /api/reboot HTTP/1.1\r\nAuthorization: Bearer abc\r\nContent-Length: 0\r\n\r\n");
+    let req = complete(
+        "POST /api/reboot HTTP/1.1\r\nHost: c\r\nAuthorization: Bearer abc\r\nContent-Length: 0\r\n\r\n",
+    );
     assert_eq!(req.method, Method::Post);
     assert_eq!(req.authorization, Some("Bearer abc"));
-    assert_eq!(complete("BREW / HTTP/1.1\r\n\r\n").method, Method::Other);
+    assert_eq!(complete("BREW / HTTP/1.1\r\nHost: c\r\n\r\n").method, Method::Other);
 }
 
 #[test]
 fn leading_blank_lines_and_pipelining() {
-    let text = "\r\nGET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n";
+    let text = "\r\nGET /a HTTP/1.1\r\nHost: c\r\n\r\nGET /b HTTP/1.1\r\nHost: c\r\n\r\n";
     let first = complete(text);
     assert_eq!(first.path, "/a");
     let second = complete(&text[first.head_len..]);
     assert_eq!(second.path, "/b");
+}
+
+#[test]
+fn host_is_required_once_in_http11() {
+    for bad in [
+        "GET / HTTP/1.1\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a b\r\n\r\n",
+    ] {
+        assert_eq!(parse(bad.as_bytes(), false).map(|_| ()).map_err(ParseError::status), Err(400), "{bad:?}");
+    }
+    // HTTP/1.0 may omit it; an empty one is allowed.
+    assert_eq!(complete("GET / HTTP/1.0\r\n\r\n").path, "/");
+    assert_eq!(complete("GET / HTTP/1.1\r\nHost:\r\n\r\n").path, "/");
+}
+
+#[test]
+fn absolute_form_targets_are_served_by_their_path() {
+    let req = complete("GET http://cam.local:8080/stream.mjpg?x=1 HTTP/1.1\r\nHost: cam.local\r\n\r\n");
+    assert_eq!((req.path, req.query), ("/stream.mjpg", "x=1"));
+    assert_eq!(complete("GET HTTP://cam HTTP/1.1\r\nHost: cam\r\n\r\n").path, "/");
+    let req = complete("GET http://cam?action=snapshot HTTP/1.1\r\nHost: cam\r\n\r\n");
+    assert_eq!((req.path, req.query), ("/", "action=snapshot"));
+    assert!(parse(b"GET ftp://cam/ HTTP/1.1\r\nHost: c\r\n\r\n", false).is_err());
+}
+
+#[test]
+fn options_star_and_expect() {
+    let req = complete("OPTIONS * HTTP/1.1\r\nHost: c\r\n\r\n");
+    assert_eq!((req.method, req.path), (Method::Options, "*"));
+    assert!(parse(b"GET * HTTP/1.1\r\nHost: c\r\n\r\n", false).is_err(), "* is only for OPTIONS");
+    let req =
+        complete("POST /api/reboot HTTP/1.1\r\nHost: c\r\nExpect: 100-Continue\r\nContent-Length: 4\r\n\r\n");
+    assert!(req.expect_continue);
+    let odd = b"POST / HTTP/1.1\r\nHost: c\r\nExpect: tea\r\n\r\n";
+    assert_eq!(parse(odd, false).map(|_| ()), Err(ParseError::ExpectationFailed));
 }

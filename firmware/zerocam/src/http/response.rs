@@ -7,6 +7,7 @@ pub const HEAD_MAX: usize = 512;
 
 pub fn reason_phrase(status: u16) -> &'static str {
     match status {
+        100 => "Continue",
         200 => "OK",
         202 => "Accepted",
         400 => "Bad Request",
@@ -17,6 +18,8 @@ pub fn reason_phrase(status: u16) -> &'static str {
         408 => "Request Timeout",
         413 => "Content Too Large",
         414 => "URI Too Long",
+        417 => "Expectation Failed",
+        429 => "Too Many Requests",
         431 => "Request Header Fields Too Large",
         500 => "Internal Server Error",
         501 => "Not Implemented",
@@ -38,6 +41,9 @@ impl Head {
         let mut head = Head { buf: [0; HEAD_MAX], len: 0 };
         head.line(format_args!("HTTP/1.1 {status} {}", reason_phrase(status)));
         head.line(format_args!("Server: zerocam"));
+        if crate::system::clock_reliable() {
+            head.header("Date", httpdate::HttpDate::from(std::time::SystemTime::now()));
+        }
         head
     }
 

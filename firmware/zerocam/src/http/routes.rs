@@ -6,21 +6,31 @@ use crate::system::PowerAction;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route<'a> {
-    Page { camera: CameraRef<'a> },
-    Stream { camera: CameraRef<'a> },
-    Snapshot { camera: CameraRef<'a> },
+    Page {
+        camera: CameraRef<'a>,
+    },
+    Stream {
+        camera: CameraRef<'a>,
+    },
+    Snapshot {
+        camera: CameraRef<'a>,
+    },
     Status,
     Metrics,
     Log,
+    /// The site icon (browsers ask for /favicon.ico on every page).
+    Icon,
     Power(PowerAction),
     NotFound,
 }
 
-/// A camera named in a URL: the first one, or one by name (checked later).
+/// A camera named in a URL: the first one, one by name, or one by its place in the config
+/// (mjpg-streamer's `?action=stream_N`, counted from 0); checked later.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CameraRef<'a> {
     First,
     Named(&'a str),
+    Index(usize),
 }
 
 impl Route<'_> {
@@ -29,6 +39,28 @@ impl Route<'_> {
         match self {
             Route::Power(_) => "POST",
             _ => "GET, HEAD",
+        }
+    }
+
+    /// Whether viewer login (when configured) guards it: everything that shows the camera
+    /// or its figures. The icon and errors do not; admin actions have their own token.
+    pub fn needs_viewer_login(&self) -> bool {
+        matches!(
+            self,
+            Route::Page { .. }
+                | Route::Stream { .. }
+                | Route::Snapshot { .. }
+                | Route::Status
+                | Route::Metrics
+                | Route::Log
+        )
+    }
+
+    /// The same, plus OPTIONS, for an OPTIONS reply's Allow header.
+    pub fn allow_with_options(&self) -> &'static str {
+        match self {
+            Route::Power(_) => "POST, OPTIONS",
+            _ => "GET, HEAD, OPTIONS",
         }
     }
 }
@@ -45,6 +77,7 @@ pub fn route<'a>(path: &'a str, query: &'a str) -> Route<'a> {
         "/status" | "/status.json" => Route::Status,
         "/metrics" => Route::Metrics,
         "/log" => Route::Log,
+        "/favicon.ico" | "/favicon.svg" => Route::Icon,
         "/api/poweroff" => Route::Power(PowerAction::PowerOff),
         "/api/reboot" => Route::Power(PowerAction::Reboot),
         _ => camera_resource(CameraRef::First, path.trim_start_matches('/'), query),
@@ -56,11 +89,26 @@ fn camera_resource<'a>(camera: CameraRef<'a>, resource: &str, query: &str) -> Ro
         "" | "index.html" => match query_value(query, "action") {
             Some("stream") => Route::Stream { camera },
             Some("snapshot") => Route::Snapshot { camera },
-            Some(_) => Route::NotFound,
+            Some(action) => numbered_action(camera, action),
             None => Route::Page { camera },
         },
         "stream.mjpg" | "stream" => Route::Stream { camera },
         "snapshot.jpg" | "snapshot" => Route::Snapshot { camera },
+        _ => Route::NotFound,
+    }
+}
+
+/// mjpg-streamer's `stream_N` / `snapshot_N`: camera N of the plain URLs.
+fn numbered_action<'a>(camera: CameraRef<'a>, action: &str) -> Route<'a> {
+    let numbered = |prefix: &str| {
+        let digits = action.strip_prefix(prefix)?;
+        (!digits.is_empty() && digits.len() <= 3 && digits.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| digits.parse::<usize>().ok())
+            .flatten()
+    };
+    match (camera, numbered("stream_"), numbered("snapshot_")) {
+        (CameraRef::First, Some(index), _) => Route::Stream { camera: CameraRef::Index(index) },
+        (CameraRef::First, _, Some(index)) => Route::Snapshot { camera: CameraRef::Index(index) },
         _ => Route::NotFound,
     }
 }
@@ -84,6 +132,18 @@ mod tests {
         assert_eq!(route("/metrics", ""), Route::Metrics);
         assert_eq!(route("/nope", ""), Route::NotFound);
         assert_eq!(route("/", "action=other"), Route::NotFound);
+        assert_eq!(route("/favicon.ico", ""), Route::Icon);
+    }
+
+    #[test]
+    fn mjpg_streamer_numbered_urls() {
+        assert_eq!(route("/", "action=stream_0"), Route::Stream { camera: CameraRef::Index(0) });
+        assert_eq!(route("/", "action=stream_1&t=5"), Route::Stream { camera: CameraRef::Index(1) });
+        assert_eq!(route("/", "action=snapshot_2"), Route::Snapshot { camera: CameraRef::Index(2) });
+        for bad in ["action=stream_", "action=stream_x", "action=stream_-1", "action=stream_99999"] {
+            assert_eq!(route("/", bad), Route::NotFound, "{bad}");
+        }
+        assert_eq!(route("/cam/back/", "action=stream_1"), Route::NotFound);
     }
 
     #[test]

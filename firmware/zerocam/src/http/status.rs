@@ -8,6 +8,7 @@ pub fn json(shared: &Shared) -> String {
     let now_ms = shared.now_ms();
     let counters = &shared.counters;
     let mut out = String::with_capacity(1024);
+    let clients = shared.clients.views();
     let _ = write!(
         out,
         "{{\"version\":\"{}\",\"mode\":\"{}\",\"uptime_s\":{},\"cameras\":[",
@@ -29,7 +30,7 @@ pub fn json(shared: &Shared) -> String {
         let _ = write!(
             out,
             "{}{{\"name\":{},\"source\":{},\"resolution\":\"{}\",\"fps_target\":{},\"fps_in\":{},\"fps_out\":{},\
-             \"frames_published\":{},\"bytes_published\":{},\"fault\":{},\
+             \"viewers\":{},\"frames_published\":{},\"bytes_published\":{},\"fault\":{},\
              \"dropped\":{{\"no_free_slot\":{},\"too_large\":{},\"corrupt\":{}}},\
              \"pool\":{{\"slots\":{},\"slot_bytes\":{},\"leased\":{},\"writing\":{},\"leases\":{}}},\"device\":{}}}",
             if index > 0 { "," } else { "" },
@@ -39,6 +40,8 @@ pub fn json(shared: &Shared) -> String {
             camera.config.fps,
             hundredths(camera.fps_in_x100.load(Ordering::Relaxed)),
             hundredths(camera.fps_out_x100.load(Ordering::Relaxed)),
+            // Streaming clients only: a page polling /status is not a viewer.
+            clients.iter().filter(|client| client.camera == Some(index)).count(),
             c.published.load(Ordering::Relaxed),
             c.published_bytes.load(Ordering::Relaxed),
             fault.as_deref().map_or_else(|| "null".to_string(), quoted),
@@ -53,19 +56,23 @@ pub fn json(shared: &Shared) -> String {
             device,
         );
     }
-    let clients = shared.clients.views();
     let _ = write!(
         out,
-        "],\"http\":{{\"listen\":\"{}\",\"max_clients\":{},\"clients_active\":{},\"accepted\":{},\"requests\":{},\
-         \"rejected_full\":{},\"bad_requests\":{},\"timeouts\":{}}},\"clients\":[",
+        "],\"http\":{{\"listen\":\"{}\",\"max_clients\":{},\"max_clients_per_peer\":{},\"clients_active\":{},\
+         \"accepted\":{},\"requests\":{},\"rejected_full\":{},\"rejected_peer_limit\":{},\"bad_requests\":{},\
+         \"timeouts\":{},\"login_failures\":{},\"frames_held\":{}}},\"clients\":[",
         shared.local_addr,
         shared.clients.capacity(),
+        shared.config.max_clients_per_peer,
         clients.len(),
         counters.accepted.load(Ordering::Relaxed),
         counters.requests.load(Ordering::Relaxed),
         counters.rejected_full.load(Ordering::Relaxed),
+        counters.rejected_peer_limit.load(Ordering::Relaxed),
         counters.bad_requests.load(Ordering::Relaxed),
         counters.timeouts.load(Ordering::Relaxed),
+        counters.login_failures.load(Ordering::Relaxed),
+        counters.frames_held.load(Ordering::Relaxed),
     );
     for (index, client) in clients.iter().enumerate() {
         let camera = client.camera.and_then(|i| shared.cameras.get(i)).map(|c| quoted(c.name()));

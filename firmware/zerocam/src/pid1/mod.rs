@@ -72,6 +72,10 @@ pub fn early_boot() -> BootInfo {
     // The kernel rate-limits /dev/kmsg writers to a burst of 10 lines; as the system's only
     // logger we need every line.
     note(write_sysctl("/proc/sys/kernel/printk_devkmsg", "on\n"), &mut info);
+    // A viewer's frame is sent only when its socket can take the whole frame at once (so
+    // no slot is held while it is slow): the socket must be allowed a send buffer larger
+    // than the largest frame, which the kernel's 208 KiB default is not for big pictures.
+    note(write_sysctl("/proc/sys/net/core/wmem_max", "4194304\n"), &mut info);
     let level = match log::max_level() {
         log::LevelFilter::Off => log::LevelFilter::Info,
         level => level,

@@ -44,6 +44,13 @@ impl FrameSignal {
         }
     }
 
+    /// Wakes one reader (e.g. to tell it that its connection was ended).
+    pub fn wake(&self, id: SubscriberId) {
+        if let Some(entry) = self.wakers.get(id) {
+            entry.wake();
+        }
+    }
+
     pub fn wake_all(&self) {
         let end = self.in_use.load(Ordering::Acquire).min(self.wakers.len());
         for entry in &self.wakers[..end] {

@@ -27,8 +27,14 @@ pub fn vga_clip() -> PathBuf {
     path
 }
 
+/// Every test client comes from 127.0.0.1, so the per-peer cap is lifted except where a
+/// test is about it.
 pub fn http_config() -> HttpConfig {
-    HttpConfig { listen: Some("127.0.0.1:0".parse().expect("addr")), ..HttpConfig::default() }
+    HttpConfig {
+        listen: Some("127.0.0.1:0".parse().expect("addr")),
+        max_clients_per_peer: 4096,
+        ..HttpConfig::default()
+    }
 }
 
 /// A server replaying the VGA clip.
@@ -245,8 +251,13 @@ impl Stream {
         Stream::open_on(connect(addr), path)
     }
 
-    pub fn open_on(mut stream: TcpStream, path: &str) -> Stream {
-        write!(stream, "GET {path} HTTP/1.1\r\nHost: test\r\n\r\n").expect("send");
+    pub fn open_on(stream: TcpStream, path: &str) -> Stream {
+        Stream::open_with(stream, path, "")
+    }
+
+    /// Opens a stream with extra header lines (each ending in CRLF).
+    pub fn open_with(mut stream: TcpStream, path: &str, headers: &str) -> Stream {
+        write!(stream, "GET {path} HTTP/1.1\r\nHost: test\r\n{headers}\r\n").expect("send");
         let mut reader = BufReader::new(stream);
         let (status, headers) = read_head(&mut reader);
         assert_eq!(status, 200, "stream status");

@@ -158,6 +158,8 @@ fn step_if_off<C: StepClock>(
     } else {
         log::debug!("clock within {} ms of {shown}", offset / 1_000_000);
     }
+    // From now on the wall clock may be shown to others (HTTP Date headers).
+    crate::system::mark_clock_reliable();
     Ok(Synced { server: address, offset_nanos: offset, stepped })
 }
 
