@@ -1,5 +1,5 @@
 #!/bin/sh
-# The access point of the emulated Wi-Fi test, a [[system.helper]] of ci/qemu-zerocam.toml
+# The access point of the emulated Wi-Fi test, a [[system.helper]] of ci/qemu-wifi/zerocam-wifi.toml
 # (busybox sh; ci/qemu-checks-wifi.sh adds /test/wifi to the initramfs of the test boot
 # only, the image has no hostapd). Once mac80211_hwsim's radios exist (zerocam loads it with
 # the Wi-Fi modules in the test boot) it moves the second radio into a network namespace
