@@ -16,18 +16,18 @@ say "waiting for the second radio (wlan1)"
 tries=0
 until [ -e /sys/class/net/wlan1 ]; do
     tries=$((tries + 1))
-    if [ "$tries" -gt 1500 ]; then
+    if [ "$tries" -gt 300 ]; then
         say "no second radio (wlan1) after 300 s: $($bb ls /sys/class/net | $bb tr '\n' ' ')"
         exec $bb sleep 1000000
     fi
-    $bb usleep 200000
+    $bb sleep 1 # one fork a second: a faster poll starves the emulated CPU
 done
 phy=$($bb basename "$($bb readlink -f /sys/class/net/wlan1/phy80211)")
 say "wlan1 is $phy; moving it into the access point's namespace"
 # A process that only holds the new namespace; the radio is moved into it by pid.
 $bb unshare -n $bb sleep 1000000 &
 echo $! >$run/netns.pid
-until [ "$($bb readlink /proc/$!/ns/net)" != "$($bb readlink /proc/self/ns/net)" ]; do $bb usleep 50000; done
+until [ "$($bb readlink /proc/$!/ns/net)" != "$($bb readlink /proc/self/ns/net)" ]; do $bb sleep 1; done
 /test/wifi/iw phy "$phy" set netns "$!" || { say "cannot move $phy into the namespace"; exec $bb sleep 1000000; }
 say "$phy moved"
 in_ap $bb ip link set lo up
