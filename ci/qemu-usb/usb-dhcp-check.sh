@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/test/busybox sh
 # On the emulated board, as a [[system.helper]] of ci/qemu-zerocam.toml (busybox sh from
 # /test, which ci/qemu-checks-usb.sh adds to the initramfs of the test boot only): finds the
 # host side of the dummy_hcd loop (the "computer" the gadget is plugged into, bound to
@@ -6,22 +6,22 @@
 # Its lines go to the serial console, where ci/qemu-checks-usb.sh reads them.
 bb=/test/busybox
 say() { echo "usb-dhcp-check: $*"; }
+# Shell globbing only (no fork per poll: each exec is costly on the emulated CPU). The host
+# side's netdev hangs under the dummy_hcd device in sysfs.
 host_side() {
-    for dev in /sys/class/net/*; do
-        case "$($bb readlink -f "$dev/device" 2>/dev/null)" in
-        *dummy_hcd*) echo "${dev##*/}"; return 0 ;;
-        esac
+    for dev in /sys/devices/platform/dummy_hcd.*/usb*/*/*/net/*; do
+        [ -e "$dev" ] && { echo "${dev##*/}"; return 0; }
     done
     return 1
 }
 tries=0
 until name=$(host_side); do
     tries=$((tries + 1))
-    if [ "$tries" -gt 600 ]; then
-        say "no host-side interface on dummy_hcd after 120 s"
+    if [ "$tries" -gt 240 ]; then
+        say "no host-side interface on dummy_hcd after 240 s"
         exec $bb sleep 1000000
     fi
-    $bb usleep 200000
+    $bb sleep 1
 done
 say "host side is $name ($($bb readlink -f /sys/class/net/$name/device/driver | $bb sed 's|.*/||'))"
 $bb ip link set "$name" up

@@ -51,6 +51,10 @@ fn run(mut config: UsbConfig) {
 
 fn bring_up(config: &UsbConfig) -> Result<usb_gadget::Gadget, NetError> {
     state::update(Role::Usb, |link| link.status = "loading the gadget modules".into());
+    // Loading modules runs in this thread's context: at a lower priority it leaves the
+    // single core to the first frame and the HTTP server. The thread stays there: answering
+    // one computer's DHCP needs very little CPU.
+    crate::pid1::modules::lower_thread_priority();
     let names: Vec<String> = MODULES.iter().map(|name| (*name).to_owned()).collect();
     for failure in crate::pid1::modules::load(&names).failed {
         log::warn!("{failure}");
@@ -108,41 +112,48 @@ fn serve(config: &UsbConfig, interfaces: &[String]) {
         .collect();
     let mut lease = Lease::new(config.address, config.host_address, config.prefix, config.lease_secs);
     let mut active: Option<String> = None;
+    let mut connected = false;
     state::update(Role::Usb, |link| link.status = "waiting for a computer".into());
     loop {
         let carrier = interfaces.iter().find(|name| link::has_carrier(name)).cloned();
-        if carrier.is_some() && carrier != active {
-            if let Some(old) = active.take() {
-                let _ = link::clear_address(&old);
-            }
-            let name = carrier.clone().unwrap_or_default();
-            match link::set_address(&name, config.address, config.prefix) {
-                Ok(()) => {
-                    log::info!("a computer chose {name}; {}/{} there", config.address, config.prefix);
-                    active = carrier;
-                    state::update(Role::Usb, |link| {
-                        link.interface = name.clone();
-                        link.address = Some((config.address, config.prefix));
-                        link.method = Some("fixed");
-                        link.status = "computer connected".into();
-                        link.error = None;
-                    });
+        match &carrier {
+            Some(name) if carrier != active => {
+                if let Some(old) = active.take() {
+                    let _ = link::clear_address(&old);
                 }
-                Err(err) => state::fail(Role::Usb, err),
+                match link::set_address(name, config.address, config.prefix) {
+                    Ok(()) => {
+                        log::info!("a computer chose {name}; {}/{} there", config.address, config.prefix);
+                        active = carrier.clone();
+                        connected = true;
+                        state::update(Role::Usb, |link| {
+                            link.interface = name.clone();
+                            link.address = Some((config.address, config.prefix));
+                            link.method = Some("fixed");
+                            link.status = "computer connected".into();
+                            link.error = None;
+                        });
+                    }
+                    Err(err) => state::fail(Role::Usb, err),
+                }
             }
-        } else if carrier.is_none() && active.is_some() && !has_status("waiting for a computer") {
-            log::info!("the computer went away");
-            state::update(Role::Usb, |link| {
-                link.status = "waiting for a computer".into();
-                link.peer = None;
-            });
+            Some(name) if !connected => {
+                log::info!("a computer is back on {name}");
+                connected = true;
+                state::update(Role::Usb, |link| link.status = "computer connected".into());
+            }
+            None if connected => {
+                log::info!("the computer went away");
+                connected = false;
+                state::update(Role::Usb, |link| {
+                    link.status = "waiting for a computer".into();
+                    link.peer = None;
+                });
+            }
+            _ => {}
         }
         serve_for(&servers, &mut lease, config);
     }
-}
-
-fn has_status(status: &str) -> bool {
-    state::link(Role::Usb).is_some_and(|link| link.status == status)
 }
 
 /// Answers DHCP on every gadget interface for one [`POLL`].
