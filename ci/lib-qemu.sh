@@ -11,6 +11,24 @@ qemu_prepare_host() {
     ensure_backports_packages qemu-system-arm
 }
 
+# qemu_free_port [PREFERRED]: prints PREFERRED if nothing listens on 127.0.0.1:PREFERRED,
+# else a port the kernel says is free (bind to port 0). QEMU binds it moments later for its
+# port forward; if something takes it in between, QEMU exits and the caller says so.
+qemu_free_port() {
+    python3 - "${1:-0}" <<'PY'
+import socket, sys
+preferred = int(sys.argv[1])
+for port in ([preferred] if preferred else []) + [0]:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        print(s.getsockname()[1])
+        break
+PY
+}
+
 # Byte offset of partition 1, read from the MBR (start LBA at byte 454, little endian).
 boot_partition_offset() {
     local image=$1 lba

@@ -5,13 +5,19 @@
 //!   board_probe wait ADDR SECS      until /snapshot.jpg is a JPEG; prints its X-Timestamp
 //!   board_probe check ADDR FRAMES   /, /snapshot.jpg, /status (pid1 mode), FRAMES frames
 //!                                   of /stream.mjpg as valid JPEGs
-//!   board_probe camera ADDR NAME FRAMES  camera NAME (a real V4L2 device, e.g. vivid) runs
+//!   board_probe camera ADDR NAME FRAMES  camera NAME (a real V4L2 device, e.g. vivid, named
+//!                                   or found by source auto) runs on that device
 //!                                   without a fault and FRAMES frames of its own stream
 //!                                   are whole JPEGs of its resolution that change
 //!   board_probe clock ADDR SECS     within SECS, a frame's X-Timestamp is within a few
 //!                                   seconds of the host's clock (the board set its clock
 //!                                   by NTP)
 //!   board_probe poweroff ADDR TOKEN POST /api/poweroff with the bearer token
+//!
+//! With `--hostname NAME` first, every command first checks that the server on ADDR is the
+//! board the test booted: its /status must report hostname NAME (ci/test-qemu writes a
+//! random one into the card's zerocam.toml). Whatever else answers on the port fails the
+//! check at once, instead of passing or timing out against it.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -111,33 +117,78 @@ fn get_ok(addr: &str, path: &str) -> Result<Response> {
     Ok(response)
 }
 
+/// Checks that the server on `addr` is the board this test booted: /status reports the
+/// hostname the test gave it. Any HTTP answer that is not that is another server.
+fn verify_board(addr: &str, expected: &str) -> Result<()> {
+    let not_the_board = |why: String| format!("http://{addr}/ is not the board this test booted ({why})");
+    let response = request_within(addr, "GET", "/status", "", Duration::from_secs(10))?;
+    if response.status != 200 {
+        return Err(not_the_board(format!("GET /status: status {}", response.status)));
+    }
+    let body = response.body()?;
+    let status: serde_json::Value = serde_json::from_slice(&body)
+        .map_err(|err| not_the_board(format!("/status is not zerocam's JSON: {err}")))?;
+    match status["hostname"].as_str() {
+        Some(hostname) if hostname == expected => Ok(()),
+        other => Err(not_the_board(format!("/status hostname {other:?}, expected {expected:?}"))),
+    }
+}
+
+/// What one poll for the first frame found.
+enum Poll {
+    Frame(String),
+    /// No HTTP answer yet (the board is still booting): poll again.
+    NoAnswer(String),
+    /// An HTTP answer that is not a frame (zerocam says 503 before its first frame).
+    NotAFrame(String),
+}
+
 /// Polls /snapshot.jpg until it is a JPEG; prints its X-Timestamp: the first frame served.
-fn wait(addr: &str, secs: u64) -> Result<()> {
+/// With `board` (the expected hostname), the first HTTP answer of any kind is checked to
+/// come from that board, and anything else fails at once.
+fn wait(addr: &str, secs: u64, board: Option<&str>) -> Result<()> {
     let started = Instant::now();
-    let first_frame = || -> Result<String> {
+    let poll = || -> Poll {
         // QEMU's port forward accepts at once and retries its SYN to the guest only after
         // a second: a short limit and a fresh connection time the boot more closely.
-        let response = request_within(addr, "GET", "/snapshot.jpg", "", Duration::from_millis(400))?;
+        let response = match request_within(addr, "GET", "/snapshot.jpg", "", Duration::from_millis(400)) {
+            Ok(response) => response,
+            Err(err) => return Poll::NoAnswer(err),
+        };
         if response.status != 200 {
-            return Err(format!("GET /snapshot.jpg: status {}", response.status));
+            return Poll::NotAFrame(format!("GET /snapshot.jpg: status {}", response.status));
         }
         let timestamp = response.header("x-timestamp").unwrap_or("").to_owned();
-        check_jpeg("/snapshot.jpg", &response.body()?)?;
-        Ok(timestamp)
+        match response.body().and_then(|body| check_jpeg("/snapshot.jpg", &body)) {
+            Ok(()) => Poll::Frame(timestamp),
+            Err(err) => Poll::NotAFrame(err),
+        }
     };
+    let mut verified = board.is_none();
     loop {
-        match first_frame() {
-            Ok(timestamp) => {
+        let last = match poll() {
+            Poll::Frame(timestamp) => {
+                if !verified {
+                    verify_board(addr, board.unwrap_or_default())?;
+                }
                 println!("first_frame_timestamp={timestamp}");
                 return Ok(());
             }
-            Err(err) if started.elapsed() >= Duration::from_secs(secs) => {
-                return Err(format!("no frame from http://{addr}/snapshot.jpg within {secs} s (last: {err})"))
+            Poll::NotAFrame(err) => {
+                if !verified {
+                    verify_board(addr, board.unwrap_or_default())?;
+                    verified = true;
+                }
+                err
             }
-            // Often enough to time the boot to a tenth of a second, rarely enough to leave
-            // the emulated CPU to the board.
-            Err(_) => std::thread::sleep(Duration::from_millis(100)),
+            Poll::NoAnswer(err) => err,
+        };
+        if started.elapsed() >= Duration::from_secs(secs) {
+            return Err(format!("no frame from http://{addr}/snapshot.jpg within {secs} s (last: {last})"));
         }
+        // Often enough to time the boot to a tenth of a second, rarely enough to leave
+        // the emulated CPU to the board.
+        std::thread::sleep(Duration::from_millis(100));
     }
 }
 
@@ -178,7 +229,10 @@ fn check_camera(addr: &str, name: &str, frames: usize) -> Result<()> {
     let started = Instant::now();
     let camera = loop {
         let camera = camera_status(addr, name)?;
-        if camera["fault"].is_null() && camera["frames_published"].as_u64() > Some(0) {
+        // For source auto: once it has picked a V4L2 device (not the test pattern it shows
+        // while it looks).
+        let on_device = camera["source_in_use"].as_str().is_some_and(|source| source.starts_with("v4l2:"));
+        if on_device && camera["fault"].is_null() && camera["frames_published"].as_u64() > Some(0) {
             break camera;
         }
         if started.elapsed() > CAMERA_WAIT {
@@ -187,9 +241,10 @@ fn check_camera(addr: &str, name: &str, frames: usize) -> Result<()> {
         std::thread::sleep(Duration::from_millis(500));
     };
     println!(
-        "ok: camera {name} delivers after {:.1} s: {} {}, driver {}, {}",
+        "ok: camera {name} delivers after {:.1} s: {} (in use: {}) {}, driver {}, {}",
         started.elapsed().as_secs_f64(),
         camera["source"],
+        camera["source_in_use"],
         camera["resolution"],
         camera["device"]["driver"],
         camera["device"]["streaming"]
@@ -315,10 +370,45 @@ fn poweroff(addr: &str, token: &str) -> Result<()> {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let board = match args.first().map(String::as_str) {
+        Some("--hostname") if args.len() >= 2 => {
+            let name = args.remove(1);
+            args.remove(0);
+            Some(name)
+        }
+        _ => None,
+    };
+    let board = board.as_deref();
+    let command: Vec<&str> = args.iter().map(String::as_str).collect();
+    // Every command but wait (which checks the first answer it gets) starts by checking it
+    // talks to the board.
+    let result = match (board, command.first()) {
+        (Some(name), Some(&command)) if command != "wait" => verify_board_at(&args, name),
+        _ => Ok(()),
+    }
+    .and_then(|()| run(&command, board));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("board_probe: FAIL: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `verify_board` on the ADDR argument of a command (its second word).
+fn verify_board_at(args: &[String], name: &str) -> Result<()> {
+    match args.get(1) {
+        Some(addr) => verify_board(addr, name),
+        None => Err("no ADDR".into()),
+    }
+}
+
+fn run(command: &[&str], board: Option<&str>) -> Result<()> {
+    match command[..] {
         ["wait", addr, secs] => {
-            secs.parse().map_err(|_| "bad SECS".to_owned()).and_then(|secs| wait(addr, secs))
+            secs.parse().map_err(|_| "bad SECS".to_owned()).and_then(|secs| wait(addr, secs, board))
         }
         ["check", addr, frames] => {
             frames.parse().map_err(|_| "bad FRAMES".to_owned()).and_then(|frames| check(addr, frames))
@@ -331,15 +421,8 @@ fn main() -> ExitCode {
             secs.parse().map_err(|_| "bad SECS".to_owned()).and_then(|secs| check_clock(addr, secs))
         }
         ["poweroff", addr, token] => poweroff(addr, token),
-        _ => Err("usage: board_probe wait ADDR SECS | check ADDR FRAMES | camera ADDR NAME FRAMES \
-                  | clock ADDR SECS | poweroff ADDR TOKEN"
+        _ => Err("usage: board_probe [--hostname NAME] wait ADDR SECS | check ADDR FRAMES \
+                  | camera ADDR NAME FRAMES | clock ADDR SECS | poweroff ADDR TOKEN"
             .into()),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("board_probe: FAIL: {err}");
-            ExitCode::FAILURE
-        }
     }
 }

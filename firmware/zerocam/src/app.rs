@@ -2,26 +2,37 @@
 //! server on its own thread with a single-threaded executor.
 
 use crate::camera::Camera;
-use crate::config::{Config, HttpConfig};
+use crate::config::{CameraConfig, Config, HttpConfig, SourceSpec};
 use crate::http::{self, ServerHealth, Shared};
-use crate::source::{start_camera, SourceError};
+use crate::source::{start_camera, start_stand_in, SourceError};
 use crate::system::{RunMode, SharedControl, SharedHealth};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
 #[derive(Debug)]
 pub enum StartError {
-    Camera { name: String, error: SourceError },
-    Bind { addr: SocketAddr, error: std::io::Error },
+    /// `setting` names the camera's source and where it was set (file and key, or flag).
+    Camera {
+        name: String,
+        setting: String,
+        error: SourceError,
+    },
+    /// `setting` names the listen address and where it was set.
+    Bind {
+        addr: SocketAddr,
+        setting: String,
+        error: std::io::Error,
+    },
     Thread(std::io::Error),
 }
 
 impl std::fmt::Display for StartError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            StartError::Camera { name, error } => write!(f, "camera {name}: {error}"),
-            StartError::Bind { addr, error } => write!(f, "cannot listen on {addr}: {error}"),
+            StartError::Camera { setting, error, .. } => write!(f, "{setting}: {error}"),
+            StartError::Bind { setting, error, .. } => write!(f, "{setting}: cannot listen: {error}"),
             StartError::Thread(error) => write!(f, "cannot start the HTTP thread: {error}"),
         }
     }
@@ -37,16 +48,60 @@ pub struct Running {
     thread: Option<JoinHandle<()>>,
 }
 
+/// Starts every camera, then the server. On a PC a camera that cannot start stops
+/// start-up with the error; as PID 1 it shows the test pattern with the reason instead, so
+/// the board stays reachable.
 pub fn start(config: &Config, mode: RunMode, control: SharedControl) -> Result<Running, StartError> {
-    let cameras: Vec<Arc<Camera>> = config
-        .cameras_or_default()
+    let subscribers = config.http.max_clients;
+    let mut cameras: Vec<Arc<Camera>> = Vec::new();
+    let cameras_config = config.cameras_or_default();
+    // Devices named by a camera, which `auto` must not pick; then each device `auto` picked.
+    let mut taken: Vec<PathBuf> = cameras_config
         .iter()
-        .map(|camera| {
-            start_camera(camera, config.http.max_clients)
-                .map_err(|error| StartError::Camera { name: camera.name.clone(), error })
+        .filter_map(|camera| match &camera.source {
+            SourceSpec::V4l2(path) => Some(path.clone()),
+            _ => None,
         })
-        .collect::<Result<_, _>>()?;
-    serve_cameras(cameras, &config.http, mode, control)
+        .collect();
+    for (index, camera) in cameras_config.iter().enumerate() {
+        let failed = |error| StartError::Camera {
+            name: camera.name.clone(),
+            setting: config.describe_source(index, camera),
+            error,
+        };
+        let started = start_camera(camera, subscribers, &taken).or_else(|error| {
+            let reason = error.to_string();
+            let failed = failed(error);
+            match mode {
+                RunMode::Process => Err(failed),
+                RunMode::Pid1 => {
+                    log::error!("{failed}; showing the test pattern instead");
+                    start_stand_in(camera, subscribers, &reason).map_err(failed_stand_in(camera))
+                }
+            }
+        });
+        match started {
+            Ok(started) => {
+                if let SourceSpec::V4l2(path) = started.source_in_use() {
+                    taken.push(path);
+                }
+                cameras.push(started);
+            }
+            Err(failed) => {
+                cameras.iter().for_each(|camera| camera.stop());
+                return Err(failed);
+            }
+        }
+    }
+    serve(cameras, &config.http, mode, control, |addr| config.describe_listen(addr))
+}
+
+fn failed_stand_in(camera: &CameraConfig) -> impl FnOnce(SourceError) -> StartError + '_ {
+    move |error| StartError::Camera {
+        name: camera.name.clone(),
+        setting: format!("camera {}: the test pattern standing in", camera.name),
+        error,
+    }
 }
 
 /// Serves cameras that are already running (tests drive a camera's pool by hand this way).
@@ -56,11 +111,22 @@ pub fn serve_cameras(
     mode: RunMode,
     control: SharedControl,
 ) -> Result<Running, StartError> {
+    serve(cameras, http_config, mode, control, |addr| format!("[http] listen = {addr}"))
+}
+
+/// `describe_listen` names the listen setting in a bind error.
+fn serve(
+    cameras: Vec<Arc<Camera>>,
+    http_config: &HttpConfig,
+    mode: RunMode,
+    control: SharedControl,
+    describe_listen: impl FnOnce(SocketAddr) -> String,
+) -> Result<Running, StartError> {
     let stop_cameras = |cameras: &[Arc<Camera>]| cameras.iter().for_each(|camera| camera.stop());
     let listen = http_config.listen_addr(mode);
     let listener = http::bind(listen).map_err(|error| {
         stop_cameras(&cameras);
-        StartError::Bind { addr: listen, error }
+        StartError::Bind { addr: listen, setting: describe_listen(listen), error }
     })?;
     let addr = listener.get_ref().local_addr().unwrap_or(listen);
     let shared = Arc::new(Shared::new(cameras, http_config.clone(), addr, mode, control));

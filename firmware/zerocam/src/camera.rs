@@ -1,7 +1,7 @@
 //! A camera as the rest of the program sees it: its configuration, its frame pool and how
 //! its source is doing. The source thread writes; HTTP reads.
 
-use crate::config::{CameraConfig, Resolution};
+use crate::config::{CameraConfig, Resolution, SourceSpec};
 use crate::pool::{Dropped, Pool, PoolShape, PoolWriter};
 use crate::source::jpeg_stream::looks_whole;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
@@ -16,6 +16,9 @@ pub struct Camera {
     height: AtomicU32,
     /// Why the source is not delivering real frames right now, if it is not.
     fault: Mutex<Option<String>>,
+    /// The source actually running: the configured one, or what `auto` picked, or the test
+    /// pattern standing in for a source that could not start (PID 1).
+    source_in_use: Mutex<SourceSpec>,
     /// When the last frame was published, in [`monotonic_ms`], for the health check. Not
     /// the wall clock: on the board that jumps when SNTP sets it.
     last_publish_ms: AtomicU64,
@@ -35,6 +38,7 @@ impl Camera {
         let camera = Arc::new(Camera {
             width: AtomicU32::new(config.size.width),
             height: AtomicU32::new(config.size.height),
+            source_in_use: Mutex::new(config.source.clone()),
             config,
             pool,
             fault: Mutex::new(None),
@@ -57,6 +61,11 @@ impl Camera {
 
     pub fn fault(&self) -> Option<String> {
         self.fault.lock().ok().and_then(|fault| fault.clone())
+    }
+
+    /// What the camera's frames come from right now (see `source_in_use`).
+    pub fn source_in_use(&self) -> SourceSpec {
+        self.source_in_use.lock().map_or(SourceSpec::TestPattern, |source| source.clone())
     }
 
     /// [`monotonic_ms`] of the last publish, or None before the first frame.
@@ -122,6 +131,13 @@ impl FrameOutput {
                 }
                 *current = fault;
             }
+        }
+    }
+
+    /// Says which source now delivers this camera's frames (shown in /status).
+    pub fn set_source_in_use(&self, source: SourceSpec) {
+        if let Ok(mut current) = self.camera.source_in_use.lock() {
+            *current = source;
         }
     }
 

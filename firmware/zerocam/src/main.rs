@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use zerocam::config::{self, Command, Config};
+use zerocam::config::{self, CameraConfig, Command, Config, SourceSpec};
 use zerocam::system::{ExitProcess, LateControl, PowerAction, RunMode, SystemControl};
 use zerocam::{app, logging, pid1};
 
@@ -44,8 +44,9 @@ fn main() -> ExitCode {
                     running.wait();
                     ExitCode::SUCCESS
                 }
+                // Like a config parse error, in full: a log line would be cut at 240 bytes.
                 Err(err) => {
-                    log::error!("{err}");
+                    eprintln!("zerocam: {err}");
                     ExitCode::FAILURE
                 }
             }
@@ -78,26 +79,40 @@ fn hash_password() -> ExitCode {
     }
 }
 
-/// Process 1 never returns: a bad config or a camera that cannot start falls back to the
-/// built-in test pattern (the reason is in the log at /log), so the board always answers.
+/// The board's defaults: those of the program, with the camera found by itself (`auto`:
+/// the first camera there, else the test pattern) instead of the plain test pattern.
+fn board_defaults() -> Config {
+    let camera = CameraConfig { source: SourceSpec::Auto, ..CameraConfig::default() };
+    Config { cameras: vec![camera], ..Config::default() }
+}
+
+/// Process 1 never returns: a bad config falls back to the board's defaults and a camera
+/// that cannot start to the built-in test pattern (the reason is in the log at /log and in
+/// /status), so the board always answers.
 fn run_as_init() -> ! {
     let boot = pid1::early_boot();
     let config_path = boot.boot_mounted.then(|| PathBuf::from(pid1::CONFIG_PATH));
-    let config = match config::parse_args(std::env::args_os().skip(1), config_path) {
+    let mut config = match config::parse_args(std::env::args_os().skip(1), config_path) {
         Ok(Command::Serve(config)) => *config,
-        Ok(_) => Config::default(),
+        Ok(_) => board_defaults(),
         Err(err) => {
             log::error!("{err}; starting with the default settings");
-            Config::default()
+            board_defaults()
         }
     };
+    if config.cameras.is_empty() {
+        config.cameras = board_defaults().cameras;
+    }
     log::set_max_level(config.log.level);
     pid1::start_network(&config);
     let control = Arc::new(LateControl::default());
-    // The configured cameras; else the test pattern on the configured HTTP settings; else
+    // The configured cameras; else the default camera on the configured HTTP settings; else
     // everything default (for example when the configured address cannot be bound).
-    let attempts =
-        [config.clone(), Config { http: config.http.clone(), ..Config::default() }, Config::default()];
+    let attempts = [
+        config.clone(),
+        Config { http: config.http.clone(), origin: config.origin.clone(), ..board_defaults() },
+        board_defaults(),
+    ];
     let running = loop {
         let started = attempts.iter().find_map(|attempt| {
             app::start(attempt, RunMode::Pid1, control.clone())

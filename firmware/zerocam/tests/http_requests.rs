@@ -11,7 +11,12 @@ fn fed_server() -> (zerocam::app::Running, Feeder, std::sync::Arc<RecordingContr
     let mut http = http_config();
     http.admin_token = Some("s3cret".into());
     let (server, control) = serve(vec![camera], http);
-    (server, Feeder::start(output, 30, 5000), control)
+    let feeder = Feeder::start(output, 30, 5000);
+    // On a loaded machine the feeder's first frame can come late: tests that want a frame
+    // (a snapshot is 503 before the first) start once there is one.
+    let addr = server.local_addr();
+    eventually("the first frame", || status_json(addr)["cameras"][0]["frames_published"].as_u64() > Some(0));
+    (server, feeder, control)
 }
 
 #[test]

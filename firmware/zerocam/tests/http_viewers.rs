@@ -57,6 +57,7 @@ fn viewer_login_guards_every_view_and_remembers_a_good_login() {
     for wrong in [basic("ann", "open sesame!"), basic("bob", "open sesame"), "!!!".to_string()] {
         assert_eq!(get_with(addr, "/status", Some(&format!("Basic {wrong}"))).status, 401);
     }
+    assert_eq!(status_json_as(addr, &good)["http"]["login_failures"], 3, "challenges are not failures");
     let log = get_with(addr, "/log", Some(&good)).text();
     assert!(!log.contains("open sesame") && !log.contains(&basic("ann", "open sesame")), "{log}");
     assert!(!log.contains(ANN_HASH));
@@ -131,4 +132,10 @@ fn replies_carry_a_date_and_the_icon_is_served() {
     assert_eq!(status["cameras"][0]["viewers"], 0, "a /status poll is not a viewer");
     let _watch = Stream::open(addr, "/stream.mjpg");
     assert_eq!(status_json(addr)["cameras"][0]["viewers"], 1);
+}
+
+fn status_json_as(addr: std::net::SocketAddr, authorization: &str) -> serde_json::Value {
+    let response = get_with(addr, "/status", Some(authorization));
+    assert_eq!(response.status, 200);
+    serde_json::from_slice(&response.body).expect("status is JSON")
 }

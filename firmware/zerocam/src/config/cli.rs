@@ -2,7 +2,7 @@
 //! replaces its key (camera flags apply to the first camera).
 
 use super::file::{read_file, ConfigError};
-use super::{CameraConfig, Config, Resolution, SourceSpec};
+use super::{CameraConfig, Config, KeySource, Resolution, SourceSpec};
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -18,7 +18,7 @@ USAGE:
 OPTIONS:
     --config FILE          TOML config file (flags override it)
     --listen ADDR:PORT     where to serve HTTP [127.0.0.1:8080]
-    --source SOURCE        testpattern | replay:PATH | v4l2:/dev/videoN | libcamera[:ID]
+    --source SOURCE        auto | testpattern | replay:PATH | v4l2:/dev/videoN | libcamera[:ID]
     --size WxH             frame size [640x480]
     --fps N                frames per second [25]
     --quality N            JPEG quality 1-100 for encoding sources [80]
@@ -115,7 +115,17 @@ where
         return Ok(Command::ListCameras);
     }
     let mut config = match config_path.or(default_config.filter(|path| path.exists())) {
-        Some(path) => read_file(&path)?,
+        Some(path) => {
+            let mut config = read_file(&path)?;
+            if config.http.listen.is_some() {
+                config.origin.listen = KeySource::File;
+            }
+            if !config.cameras.is_empty() {
+                config.origin.first_source = KeySource::File;
+            }
+            config.origin.file = Some(path);
+            config
+        }
         None => Config::default(),
     };
     for change in overrides {
@@ -154,11 +164,17 @@ impl Override {
         }
         let first = config.cameras.first_mut();
         match (self, first) {
-            (Override::Listen(addr), _) => config.http.listen = Some(addr),
+            (Override::Listen(addr), _) => {
+                config.http.listen = Some(addr);
+                config.origin.listen = KeySource::Flag;
+            }
             (Override::MaxClients(max), _) => config.http.max_clients = max,
             (Override::MaxClientsPerPeer(max), _) => config.http.max_clients_per_peer = max,
             (Override::LogLevel(level), _) => config.log.level = level,
-            (Override::Source(spec), Some(camera)) => camera.source = spec,
+            (Override::Source(spec), Some(camera)) => {
+                camera.source = spec;
+                config.origin.first_source = KeySource::Flag;
+            }
             (Override::Size(size), Some(camera)) => camera.size = size,
             (Override::Fps(fps), Some(camera)) => camera.fps = fps,
             (Override::Quality(quality), Some(camera)) => camera.quality = quality,

@@ -5,11 +5,13 @@
 mod accounts;
 mod cli;
 mod file;
+mod origin;
 mod values;
 
 pub use accounts::ViewerAccount;
 pub use cli::{parse_args, Command, HELP};
 pub use file::{parse_file_text, read_file, ConfigError};
+pub use origin::{KeySource, Origin};
 pub use values::{Resolution, SourceSpec};
 
 use crate::system::RunMode;
@@ -30,6 +32,9 @@ pub struct Config {
     pub network: crate::net::NetworkConfig,
     /// The OTG port: USB Ethernet gadget or USB host; used only as PID 1.
     pub usb: crate::net::UsbConfig,
+    /// Where the settings came from (file, flags), so start-up errors name them.
+    #[serde(skip)]
+    pub origin: Origin,
 }
 
 impl Config {
@@ -120,6 +125,10 @@ impl Default for LogConfig {
     }
 }
 
+/// The largest frame slot, in KiB (`slot_kib`'s upper bound). A replay clip with a larger
+/// frame is refused rather than given slots that size.
+pub const MAX_SLOT_KIB: usize = 16384;
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CameraConfig {
@@ -141,7 +150,7 @@ pub struct CameraConfig {
     pub slots: usize,
     /// Bytes per slot, in KiB; by default derived from the frame size (or, for replay, the
     /// largest frame of the file).
-    #[serde(deserialize_with = "file::optional_within::<16, 16384, _>")]
+    #[serde(deserialize_with = "file::optional_within::<16, MAX_SLOT_KIB, _>")]
     pub slot_kib: Option<usize>,
     /// Sensor settings for `libcamera` sources (`[camera.libcamera]`); other sources ignore them.
     pub libcamera: LibcameraControls,

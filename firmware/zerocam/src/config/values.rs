@@ -47,6 +47,9 @@ pub enum SourceSpec {
     V4l2(PathBuf),
     /// A CSI camera through libcamera, optionally by id.
     Libcamera(Option<String>),
+    /// The first camera found (libcamera where built in, else V4L2); the test pattern
+    /// while there is none, looking again now and then.
+    Auto,
 }
 
 impl SourceSpec {
@@ -56,6 +59,7 @@ impl SourceSpec {
             SourceSpec::Replay(_) => "replay",
             SourceSpec::V4l2(_) => "v4l2",
             SourceSpec::Libcamera(_) => "libcamera",
+            SourceSpec::Auto => "auto",
         }
     }
 }
@@ -68,6 +72,7 @@ impl fmt::Display for SourceSpec {
             SourceSpec::V4l2(path) => write!(f, "v4l2:{}", path.display()),
             SourceSpec::Libcamera(None) => f.write_str("libcamera"),
             SourceSpec::Libcamera(Some(id)) => write!(f, "libcamera:{id}"),
+            SourceSpec::Auto => f.write_str("auto"),
         }
     }
 }
@@ -85,11 +90,12 @@ impl FromStr for SourceSpec {
         };
         match kind {
             "testpattern" if arg.is_none() => Ok(SourceSpec::TestPattern),
+            "auto" if arg.is_none() => Ok(SourceSpec::Auto),
             "replay" => need_path(arg).map(SourceSpec::Replay),
             "v4l2" => need_path(arg).map(SourceSpec::V4l2),
             "libcamera" => Ok(SourceSpec::Libcamera(arg.filter(|id| !id.is_empty()).map(str::to_owned))),
             _ => Err(format!(
-                "unknown source {text:?}: expected testpattern, replay:PATH, v4l2:/dev/videoN or libcamera[:ID]"
+                "unknown source {text:?}: expected auto, testpattern, replay:PATH, v4l2:/dev/videoN or libcamera[:ID]"
             )),
         }
     }
@@ -132,6 +138,8 @@ mod tests {
     #[test]
     fn sources_parse() {
         assert_eq!("testpattern".parse(), Ok(SourceSpec::TestPattern));
+        assert_eq!("auto".parse(), Ok(SourceSpec::Auto));
+        assert!("auto:x".parse::<SourceSpec>().is_err());
         assert_eq!("replay:a.mjpeg".parse(), Ok(SourceSpec::Replay("a.mjpeg".into())));
         assert_eq!("v4l2:/dev/video0".parse(), Ok(SourceSpec::V4l2("/dev/video0".into())));
         assert_eq!("libcamera".parse(), Ok(SourceSpec::Libcamera(None)));

@@ -239,7 +239,6 @@ async fn respond(
         match shared.viewers.check(shared, client.peer_ip(), request.authorization).await {
             ViewerCheck::Allowed => {}
             ViewerCheck::Challenge { close } => {
-                HttpCounters::bump(&shared.counters.login_failures);
                 return send_basic_challenge(socket, client, shared, keep_alive && !close).await;
             }
             ViewerCheck::LockedOut => {

@@ -8,12 +8,16 @@ pub fn json(shared: &Shared) -> String {
     let now_ms = shared.now_ms();
     let counters = &shared.counters;
     let mut out = String::with_capacity(1024);
+    // The kernel's hostname: on the board, `[system] hostname` (the image test checks it
+    // reached the board it booted).
+    let hostname = rustix::system::uname().nodename().to_string_lossy().into_owned();
     let clients = shared.clients.views();
     let _ = write!(
         out,
-        "{{\"version\":\"{}\",\"mode\":\"{}\",\"uptime_s\":{},\"cameras\":[",
+        "{{\"version\":\"{}\",\"mode\":\"{}\",\"hostname\":{},\"uptime_s\":{},\"cameras\":[",
         env!("CARGO_PKG_VERSION"),
         shared.mode.name(),
+        quoted(&hostname),
         now_ms / 1000
     );
     for (index, camera) in shared.cameras.iter().enumerate() {
@@ -21,21 +25,24 @@ pub fn json(shared: &Shared) -> String {
         let c = pool.counters();
         let usage = pool.usage();
         let fault = camera.fault();
+        // The source running now: what `auto` picked, or the test pattern standing in.
+        let in_use = camera.source_in_use();
         // What the source found when it opened its device (null until then, or for sources
         // without one); recorded by the source thread, so this makes no ioctls.
-        let device = match &camera.config.source {
+        let device = match &in_use {
             crate::config::SourceSpec::V4l2(path) => crate::source::v4l2::device_status_json(path),
             _ => "null".to_string(),
         };
         let _ = write!(
             out,
-            "{}{{\"name\":{},\"source\":{},\"resolution\":\"{}\",\"fps_target\":{},\"fps_in\":{},\"fps_out\":{},\
+            "{}{{\"name\":{},\"source\":{},\"source_in_use\":{},\"resolution\":\"{}\",\"fps_target\":{},\"fps_in\":{},\"fps_out\":{},\
              \"viewers\":{},\"frames_published\":{},\"bytes_published\":{},\"fault\":{},\
              \"dropped\":{{\"no_free_slot\":{},\"too_large\":{},\"corrupt\":{}}},\
              \"pool\":{{\"slots\":{},\"slot_bytes\":{},\"leased\":{},\"writing\":{},\"leases\":{}}},\"device\":{}}}",
             if index > 0 { "," } else { "" },
             quoted(camera.name()),
             quoted(&camera.config.source.to_string()),
+            quoted(&in_use.to_string()),
             camera.resolution(),
             camera.config.fps,
             hundredths(camera.fps_in_x100.load(Ordering::Relaxed)),

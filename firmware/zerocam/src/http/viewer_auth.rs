@@ -8,7 +8,7 @@
 //! peer in the same limiter as admin tokens (auth.rs). Nothing of a credential is logged.
 
 use super::auth::Verdict;
-use super::shared::Shared;
+use super::shared::{HttpCounters, Shared};
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 use std::net::IpAddr;
@@ -88,6 +88,8 @@ impl ViewerGate {
             }
             return ViewerCheck::Allowed;
         }
+        // Counted only here: a request without credentials is how a login starts.
+        HttpCounters::bump(&shared.counters.login_failures);
         let close = shared.logins.failed(peer, shared.now_ms(), "wrong viewer user or password");
         ViewerCheck::Challenge { close }
     }

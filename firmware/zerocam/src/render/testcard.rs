@@ -5,8 +5,10 @@
 
 use core::fmt::Write;
 
-use super::canvas::{draw_text, fill_rect, fitting_scale, text_box_size, Colour};
+use super::canvas::{draw_text, fill_rect, fitting_scale, line_height, text_box_size, Colour};
 use super::clock::utc_clock;
+use super::font::CELL_WIDTH;
+use super::wrap::WrappedLines;
 use crate::jpeg::Yuv420Image;
 
 /// 75% colour bars in the classic order: white, yellow, cyan, green, magenta, red, blue, black.
@@ -81,6 +83,8 @@ pub struct TestCard {
     bars_u: Box<[u8]>,
     bars_v: Box<[u8]>,
     ramp_y: Box<[u8]>,
+    /// Shown under the label, wrapped: why the test card is showing instead of a camera.
+    caption: String,
 }
 
 impl TestCard {
@@ -102,7 +106,13 @@ impl TestCard {
             bars_u,
             bars_v,
             ramp_y,
+            caption: String::new(),
         }
+    }
+
+    /// Text drawn on every frame under the label, e.g. why a camera is not running.
+    pub fn set_caption(&mut self, caption: &str) {
+        self.caption = caption.to_owned();
     }
 
     /// The most recently drawn frame.
@@ -144,7 +154,18 @@ impl TestCard {
         let mut label = heapless::String::<40>::new();
         let _ = write!(label, "zerocam {}x{}", self.image.width, self.image.height);
         let scale = fitting_scale(&label, layout.label_scale, width);
-        draw_text(&mut self.image, scale, scale, scale, &label);
+        let (_, label_height) = draw_text(&mut self.image, scale, scale, scale, &label);
+
+        // The caption wraps below the label, over the bars, and stops above the number.
+        let columns = width.saturating_sub(4 * scale) / (CELL_WIDTH * scale);
+        let mut top = scale + label_height;
+        for line in WrappedLines::new(&self.caption, columns) {
+            if top + line_height(scale) > number_top {
+                break;
+            }
+            draw_text(&mut self.image, scale, top, scale, line);
+            top += line_height(scale);
+        }
     }
 
     fn draw_background(&mut self) {
@@ -191,6 +212,21 @@ mod tests {
         let same_frame_later = card.image().y.clone();
         card.draw(42, 1_033_000);
         assert_eq!(same_frame_later, card.image().y, "drawing is deterministic");
+    }
+
+    #[test]
+    fn a_caption_is_drawn_and_odd_sizes_survive_it() {
+        let mut card = TestCard::new(640, 480);
+        card.draw(7, 0);
+        let plain = card.image().y.clone();
+        card.set_caption("replay file /dev/zero: not a regular file (a character device)");
+        card.draw(7, 0);
+        assert_ne!(plain, card.image().y, "the caption shows");
+        for (width, height) in [(0, 0), (1, 1), (17, 9), (160, 120)] {
+            let mut card = TestCard::new(width, height);
+            card.set_caption("a long reason that has to wrap over several lines of a small card");
+            card.draw(1, 0);
+        }
     }
 
     #[test]

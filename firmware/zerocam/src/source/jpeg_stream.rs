@@ -28,6 +28,39 @@ pub enum JpegStreamError {
     Truncated {
         offset: u64,
     },
+    /// The frame starting at `offset` is longer than `limit` bytes (a pool slot's cap).
+    FrameTooLarge {
+        offset: u64,
+        limit: usize,
+    },
+    /// More than `limit` zero bytes from `offset` on, and no frame start among them.
+    OnlyPadding {
+        offset: u64,
+        limit: u64,
+    },
+    /// More than `limit` frames: the index would not fit in the memory set aside for it.
+    TooManyFrames {
+        limit: usize,
+    },
+}
+
+/// How much the indexer accepts, so that any input is indexed (or refused) in bounded time
+/// and memory: an endless run of zero bytes or a frame larger than any slot stops it early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexLimits {
+    /// The longest frame; a longer one is an error the moment it passes this length.
+    pub max_frame_bytes: usize,
+    /// The longest run of zero padding before a frame (some encoders pad frames to sectors).
+    pub max_padding_bytes: u64,
+    /// The most frames (the index costs 16 bytes a frame).
+    pub max_frames: usize,
+}
+
+impl IndexLimits {
+    /// Nothing but the input's own end stops the indexer (for tests and the fuzzer, whose
+    /// inputs are in memory anyway).
+    pub const NONE: IndexLimits =
+        IndexLimits { max_frame_bytes: usize::MAX, max_padding_bytes: u64::MAX, max_frames: usize::MAX };
 }
 
 impl std::fmt::Display for JpegStreamError {
@@ -41,6 +74,17 @@ impl std::fmt::Display for JpegStreamError {
             JpegStreamError::Truncated { offset } => {
                 write!(f, "the JPEG starting at byte {offset} is cut off")
             }
+            JpegStreamError::FrameTooLarge { offset, limit } => write!(
+                f,
+                "the JPEG starting at byte {offset} is larger than {} KiB, the most a frame slot holds",
+                limit / 1024
+            ),
+            JpegStreamError::OnlyPadding { offset, limit } => {
+                write!(f, "no JPEG start (FF D8) in the {limit} bytes from byte {offset}: only zero bytes")
+            }
+            JpegStreamError::TooManyFrames { limit } => {
+                write!(f, "more than {limit} frames: split the clip into shorter files")
+            }
         }
     }
 }
@@ -48,25 +92,40 @@ impl std::fmt::Display for JpegStreamError {
 impl std::error::Error for JpegStreamError {}
 
 /// Reads a stream of concatenated JPEGs and returns where each frame is. Padding between
-/// frames (zero bytes, as some encoders write) is skipped.
-pub fn index_frames(reader: impl BufRead) -> Result<Vec<FrameSpan>, JpegStreamError> {
-    let mut bytes = Bytes { reader, pos: 0 };
+/// frames (zero bytes, as some encoders write) is skipped, up to `limits.max_padding_bytes`.
+pub fn index_frames(reader: impl BufRead, limits: &IndexLimits) -> Result<Vec<FrameSpan>, JpegStreamError> {
+    let mut bytes = Bytes { reader, pos: 0, frame_end: u64::MAX, frame_limit: limits.max_frame_bytes };
     let mut frames = Vec::new();
+    let mut padding_from = 0;
     loop {
         let start = bytes.pos;
         let first = match bytes.next_or_eof()? {
             None => return Ok(frames),
-            Some(0) => continue,
+            Some(0) => {
+                if start - padding_from >= limits.max_padding_bytes {
+                    return Err(JpegStreamError::OnlyPadding {
+                        offset: padding_from,
+                        limit: limits.max_padding_bytes,
+                    });
+                }
+                continue;
+            }
             Some(byte) => byte,
         };
         let second = bytes.next(start)?;
         if [first, second] != [0xFF, 0xD8] {
             return Err(JpegStreamError::NotJpeg { offset: start, found: [first, second] });
         }
+        if frames.len() == limits.max_frames {
+            return Err(JpegStreamError::TooManyFrames { limit: limits.max_frames });
+        }
+        bytes.frame_end = start.saturating_add(u64::try_from(limits.max_frame_bytes).unwrap_or(u64::MAX));
         walk_segments(&mut bytes, start)?;
+        bytes.frame_end = u64::MAX;
         let len = usize::try_from(bytes.pos - start)
             .map_err(|_| JpegStreamError::Corrupt { offset: start, what: "frame too large" })?;
         frames.push(FrameSpan { offset: start, len });
+        padding_from = bytes.pos;
     }
 }
 
@@ -142,10 +201,15 @@ fn next_marker_after_scan_data<R: BufRead>(bytes: &mut Bytes<R>, start: u64) -> 
     }
 }
 
-/// A byte cursor over a BufRead that knows its position.
+/// A byte cursor over a BufRead that knows its position, and refuses to go past the end
+/// the current frame may reach.
 struct Bytes<R> {
     reader: R,
     pos: u64,
+    /// The frame being walked may not extend past this position.
+    frame_end: u64,
+    /// For the error message: the frame limit `frame_end` was computed from.
+    frame_limit: usize,
 }
 
 impl<R: BufRead> Bytes<R> {
@@ -159,10 +223,19 @@ impl<R: BufRead> Bytes<R> {
 
     /// The next byte of the frame starting at `frame_start`; the stream must not end here.
     fn next(&mut self, frame_start: u64) -> Result<u8, JpegStreamError> {
+        self.check_frame_end(self.pos.saturating_add(1), frame_start)?;
         self.next_or_eof()?.ok_or(JpegStreamError::Truncated { offset: frame_start })
     }
 
+    fn check_frame_end(&self, end: u64, frame_start: u64) -> Result<(), JpegStreamError> {
+        if end > self.frame_end {
+            return Err(JpegStreamError::FrameTooLarge { offset: frame_start, limit: self.frame_limit });
+        }
+        Ok(())
+    }
+
     fn skip(&mut self, mut count: u64, frame_start: u64) -> Result<(), JpegStreamError> {
+        self.check_frame_end(self.pos.saturating_add(count), frame_start)?;
         while count > 0 {
             let available = self.reader.fill_buf().map_err(JpegStreamError::Io)?.len();
             if available == 0 {
@@ -208,7 +281,7 @@ mod tests {
         let mut stream = a.clone();
         stream.extend_from_slice(&[0, 0, 0]);
         stream.extend_from_slice(&b);
-        let frames = index_frames(&stream[..]).expect("valid");
+        let frames = index_frames(&stream[..], &IndexLimits::NONE).expect("valid");
         assert_eq!(
             frames,
             vec![
@@ -223,7 +296,7 @@ mod tests {
         // An APP1 whose contents look like a thumbnail ending in FF D9.
         let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x08, 0xFF, 0xD8, 0x00, 0x00, 0xFF, 0xD9];
         jpeg.extend_from_slice(&tiny_jpeg(&[5])[2..]);
-        let frames = index_frames(&jpeg[..]).expect("valid");
+        let frames = index_frames(&jpeg[..], &IndexLimits::NONE).expect("valid");
         assert_eq!(frames, vec![FrameSpan { offset: 0, len: jpeg.len() }]);
     }
 
@@ -233,7 +306,10 @@ mod tests {
         let mut jpeg = tiny_jpeg(&[1, 2]);
         jpeg.truncate(jpeg.len() - 2);
         jpeg.extend_from_slice(&[0xFF, 0xC4, 0x00, 0x03, 0x00, 0xFF, 0xDA, 0x00, 0x02, 7, 0xFF, 0xD9]);
-        assert_eq!(index_frames(&jpeg[..]).expect("valid"), vec![FrameSpan { offset: 0, len: jpeg.len() }]);
+        assert_eq!(
+            index_frames(&jpeg[..], &IndexLimits::NONE).expect("valid"),
+            vec![FrameSpan { offset: 0, len: jpeg.len() }]
+        );
     }
 
     #[test]
@@ -243,21 +319,59 @@ mod tests {
             jpeg.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x02, 1]);
         }
         jpeg.extend_from_slice(&[0xFF, 0xD9]);
-        assert_eq!(index_frames(&jpeg[..]).expect("valid").len(), 1);
+        assert_eq!(index_frames(&jpeg[..], &IndexLimits::NONE).expect("valid").len(), 1);
     }
 
     #[test]
     fn bad_streams_say_where() {
-        let not_jpeg = index_frames(&b"GIF89a"[..]).expect_err("not jpeg").to_string();
+        let not_jpeg = index_frames(&b"GIF89a"[..], &IndexLimits::NONE).expect_err("not jpeg").to_string();
         assert!(not_jpeg.contains("byte 0"), "{not_jpeg}");
         let mut cut = tiny_jpeg(&[1, 2, 3]);
         cut.truncate(cut.len() - 1);
         let mut stream = tiny_jpeg(&[7]);
         let second = stream.len();
         stream.extend_from_slice(&cut);
-        let truncated = index_frames(&stream[..]).expect_err("truncated").to_string();
+        let truncated = index_frames(&stream[..], &IndexLimits::NONE).expect_err("truncated").to_string();
         assert!(truncated.contains(&format!("byte {second}")), "{truncated}");
-        assert!(index_frames(&[0xFF, 0xD8, 0x12][..]).is_err());
+        assert!(index_frames(&[0xFF, 0xD8, 0x12][..], &IndexLimits::NONE).is_err());
+    }
+
+    #[test]
+    fn limits_stop_the_indexer_early() {
+        let limits = IndexLimits { max_frame_bytes: 64, max_padding_bytes: 16, max_frames: 2 };
+        let small = tiny_jpeg(&[1, 2, 3]);
+
+        // Zero padding: 16 bytes are skipped, the 17th is an error naming where the run began.
+        let mut padded = small.clone();
+        padded.extend_from_slice(&[0; 16]);
+        padded.extend_from_slice(&small);
+        assert_eq!(index_frames(&padded[..], &limits).expect("16 bytes of padding").len(), 2);
+        let mut endless = small.clone();
+        endless.extend_from_slice(&[0; 1000]);
+        let err = index_frames(&endless[..], &limits).expect_err("only padding").to_string();
+        assert!(err.contains(&format!("from byte {}", small.len())) && err.contains("only zero"), "{err}");
+
+        // A frame past the cap is refused as soon as it passes it, wherever it goes on.
+        let big = tiny_jpeg(&[7; 100]);
+        let mut stream = small.clone();
+        stream.extend_from_slice(&big);
+        let err = index_frames(&stream[..], &limits).expect_err("too large").to_string();
+        assert!(err.contains(&format!("byte {}", small.len())) && err.contains("larger than"), "{err}");
+        // A segment length that would jump past the cap is refused without reading on.
+        let long_segment = [0xFF, 0xD8, 0xFF, 0xE0, 0xFF, 0xFF];
+        assert!(matches!(
+            index_frames(&long_segment[..], &limits),
+            Err(JpegStreamError::FrameTooLarge { offset: 0, limit: 64 })
+        ));
+        let exactly = tiny_jpeg(&[5; 64 - 14]);
+        assert_eq!(exactly.len(), 64);
+        assert_eq!(index_frames(&exactly[..], &limits).expect("exactly the cap").len(), 1);
+
+        let three: Vec<u8> = [small.clone(), small.clone(), small].concat();
+        assert!(matches!(
+            index_frames(&three[..], &limits),
+            Err(JpegStreamError::TooManyFrames { limit: 2 })
+        ));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! through a [`FrameOutput`](crate::camera::FrameOutput): borrow a free slot, write one JPEG
 //! into it, publish. Push-style cameras (V4L2, libcamera) fit the same shape.
 
+pub mod auto;
 mod backoff;
 mod fault_card;
 pub mod jpeg_stream;
@@ -50,8 +51,13 @@ impl std::error::Error for SourceError {}
 /// Slots are never smaller than this, whatever a source estimates.
 const MIN_SLOT_BYTES: usize = 16 * 1024;
 
-/// Builds the camera's source, allocates its pool and starts the source thread.
-pub fn start_camera(config: &CameraConfig, subscribers: usize) -> Result<Arc<Camera>, SourceError> {
+/// Builds the camera's source, allocates its pool and starts the source thread. `taken`:
+/// the V4L2 devices other cameras use, which `auto` leaves alone.
+pub fn start_camera(
+    config: &CameraConfig,
+    subscribers: usize,
+    taken: &[PathBuf],
+) -> Result<Arc<Camera>, SourceError> {
     let configured_slot = config.slot_kib.map(|kib| kib * 1024);
     let thread_name = format!("cam-{}", config.name);
     let spawn = |body: Box<dyn FnOnce() + Send>| {
@@ -68,6 +74,10 @@ pub fn start_camera(config: &CameraConfig, subscribers: usize) -> Result<Arc<Cam
             let (camera, output) = Camera::new(config.clone(), slot_bytes, subscribers);
             spawn(Box::new(move || replay.run(output)))?;
             Ok(camera)
+        }
+        SourceSpec::Auto => {
+            let scan = auto::SystemScan::new("/dev", taken.to_vec());
+            start_auto(config, subscribers, scan, auto::Timing::DEFAULT)
         }
         SourceSpec::TestPattern => {
             let pattern = testpattern::TestPattern::new(config);
@@ -98,6 +108,47 @@ pub fn start_camera(config: &CameraConfig, subscribers: usize) -> Result<Arc<Cam
             Ok(camera)
         }
     }
+}
+
+/// Starts an `auto` camera with the given scan (tests point it at a directory of their own).
+pub fn start_auto(
+    config: &CameraConfig,
+    subscribers: usize,
+    scan: impl auto::Scan,
+    timing: auto::Timing,
+) -> Result<Arc<Camera>, SourceError> {
+    let source = auto::AutoSource::new(config, scan, timing);
+    let slot_bytes =
+        config.slot_kib.map(|kib| kib * 1024).unwrap_or_else(|| source.frame_bound()).max(MIN_SLOT_BYTES);
+    let (camera, output) = Camera::new(config.clone(), slot_bytes, subscribers);
+    output.set_source_in_use(source.found().cloned().unwrap_or(SourceSpec::TestPattern));
+    std::thread::Builder::new()
+        .name(format!("cam-{}", config.name))
+        .spawn(move || source.run(output))
+        .map_err(SourceError::Thread)?;
+    Ok(camera)
+}
+
+/// Process 1 must stay reachable: a camera whose source cannot start shows the test pattern
+/// instead, with the reason in its fault (/status, the log) and written on the picture.
+pub fn start_stand_in(
+    config: &CameraConfig,
+    subscribers: usize,
+    reason: &str,
+) -> Result<Arc<Camera>, SourceError> {
+    let fault = format!("{reason}; showing the test pattern instead");
+    let mut pattern = testpattern::TestPattern::new(config);
+    pattern.set_caption(&fault);
+    let slot_bytes =
+        config.slot_kib.map(|kib| kib * 1024).unwrap_or(pattern.frame_bound()).max(MIN_SLOT_BYTES);
+    let (camera, output) = Camera::new(config.clone(), slot_bytes, subscribers);
+    output.set_source_in_use(SourceSpec::TestPattern);
+    output.set_fault(Some(fault));
+    std::thread::Builder::new()
+        .name(format!("cam-{}", config.name))
+        .spawn(move || pattern.run(output))
+        .map_err(SourceError::Thread)?;
+    Ok(camera)
 }
 
 /// A generous bound for one encoded frame of `width`×`height`: JPEG at high quality rarely

@@ -2,17 +2,32 @@
 //!
 //! The file is indexed once at start-up (and refused if any frame is broken); each frame is
 //! then read straight from the file into a pool slot, so the clip never sits in memory.
+//! Only what can be indexed in bounded time and memory is accepted: a regular file of at
+//! most [`MAX_CLIP_BYTES`], whose frames each fit the largest slot (`slot_kib`'s cap).
 
-use super::jpeg_stream::{index_frames, FrameSpan};
+use super::jpeg_stream::{index_frames, FrameSpan, IndexLimits};
 use super::pacing::Pacer;
 use super::SourceError;
 use crate::camera::{unix_now_us, FrameOutput};
-use crate::config::{CameraConfig, Resolution};
+use crate::config::{CameraConfig, Resolution, MAX_SLOT_KIB};
 use crate::pool::Dropped;
 use std::fs::File;
 use std::io::BufReader;
-use std::os::unix::fs::FileExt;
+use std::os::unix::fs::{FileExt, FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+
+/// The largest clip: indexing reads it all once at start-up (about a minute from a Pi
+/// Zero's SD card), and its index stays in memory.
+pub const MAX_CLIP_BYTES: u64 = 1 << 30;
+
+/// What the indexer accepts in a clip.
+const LIMITS: IndexLimits = IndexLimits {
+    max_frame_bytes: MAX_SLOT_KIB * 1024,
+    // Sector padding between frames is at most a few KiB; a long run of zeros is no clip.
+    max_padding_bytes: 64 * 1024,
+    // 16 bytes each: 3.2 MB of index, over two hours at 25 fps.
+    max_frames: 200_000,
+};
 
 pub struct Replay {
     path: PathBuf,
@@ -25,9 +40,29 @@ pub struct Replay {
 impl Replay {
     pub fn open(path: &Path, config: &CameraConfig) -> Result<Replay, SourceError> {
         let error = |what: String| SourceError::Replay { path: path.to_path_buf(), what };
-        let file = File::open(path).map_err(|err| error(format!("cannot open: {err}")))?;
-        let frames =
-            index_frames(BufReader::with_capacity(64 * 1024, &file)).map_err(|err| error(err.to_string()))?;
+        // Non-blocking, so that a FIFO without a writer cannot hold start-up on open; the
+        // flag changes nothing for the regular file that is all this accepts.
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+            .open(path)
+            .map_err(|err| error(format!("cannot open: {err}")))?;
+        let metadata = file.metadata().map_err(|err| error(format!("cannot read its size: {err}")))?;
+        if !metadata.is_file() {
+            return Err(error(format!(
+                "not a regular file ({}): replay plays MJPEG files",
+                file_kind(&metadata.file_type())
+            )));
+        }
+        if metadata.len() > MAX_CLIP_BYTES {
+            return Err(error(format!(
+                "{} MiB is larger than the {} MiB a clip may have",
+                metadata.len() >> 20,
+                MAX_CLIP_BYTES >> 20
+            )));
+        }
+        let frames = index_frames(BufReader::with_capacity(64 * 1024, &file), &LIMITS)
+            .map_err(|err| error(err.to_string()))?;
         if frames.is_empty() {
             return Err(error("holds no JPEG frames".into()));
         }
@@ -75,6 +110,22 @@ impl Replay {
             }
             pacer.wait();
         }
+    }
+}
+
+fn file_kind(kind: &std::fs::FileType) -> &'static str {
+    if kind.is_dir() {
+        "a directory"
+    } else if kind.is_char_device() {
+        "a character device"
+    } else if kind.is_block_device() {
+        "a block device"
+    } else if kind.is_fifo() {
+        "a FIFO"
+    } else if kind.is_socket() {
+        "a socket"
+    } else {
+        "not a file"
     }
 }
 

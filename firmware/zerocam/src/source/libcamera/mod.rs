@@ -84,6 +84,27 @@ impl LibcameraSource {
     }
 }
 
+/// For the `auto` source: the id of the first camera libcamera sees, if any. Skipped while a
+/// libcamera source exists, since a second CameraManager would abort the process.
+#[cfg(feature = "libcamera")]
+pub fn first_camera_id() -> Option<String> {
+    if SOURCE_EXISTS.swap(true, Ordering::AcqRel) {
+        return None;
+    }
+    let id = match ::libcamera::camera_manager::CameraManager::new() {
+        Ok(manager) => first_id(&manager),
+        // ENODEV with no media devices at all: no camera.
+        Err(_) => None,
+    };
+    SOURCE_EXISTS.store(false, Ordering::Release);
+    id
+}
+
+#[cfg(feature = "libcamera")]
+fn first_id(manager: &::libcamera::camera_manager::CameraManager) -> Option<String> {
+    manager.cameras().get(0).map(|camera| camera.id().to_string())
+}
+
 impl Drop for LibcameraSource {
     fn drop(&mut self) {
         SOURCE_EXISTS.store(false, Ordering::Release);

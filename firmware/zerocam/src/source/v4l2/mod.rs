@@ -7,6 +7,7 @@
 //! * m2m/: raw frames encoded by a memory-to-memory JPEG encoder, or in software.
 //! * capture.rs: one session; supervisor.rs: faults, "no camera" cards, backoff, recovery.
 //! * listing.rs / report.rs / status.rs: `zerocam cameras` and /status.
+//! * find.rs: the first usable camera, for the `auto` source.
 
 mod abi;
 mod capture;
@@ -15,6 +16,7 @@ mod decimate;
 mod device;
 mod enumerate;
 mod error;
+mod find;
 mod frames;
 mod listing;
 mod m2m;
@@ -26,6 +28,7 @@ mod supervisor;
 
 pub use enumerate::{describe_path, DeviceInfo};
 pub use error::{Failure, V4l2Error};
+pub use find::first_camera;
 pub use listing::{list_cameras, print_cameras};
 pub use status::{device_status, device_status_json, DeviceStatus};
 
