@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Wi-Fi for the Zero W in the image (ci/build-image) and the test-only access point for the
 # emulated board (ci/qemu-checks-wifi.sh). Sourced, not run; needs lib-apt.sh (fetch_deb)
 # and board/versions.env (the pinned packages).
@@ -102,12 +103,14 @@ wifi_run_in_root() {
 # Debian's loader searches for libraries.
 WIFI_MOUNT=/opt/wifi
 
-# Builds the Wi-Fi bundle for the Zero W: a squashfs image (wifi.sqfs, on the FAT partition)
-# with the radio's firmware and NVRAM, the regulatory database, wpa_supplicant and its
-# libraries; zerocam mounts it at /opt/wifi only when zerocam.toml has [wifi] networks, so
-# a board without Wi-Fi neither unpacks nor holds ~13 MB of it in RAM at every boot. Adds
-# the mount point and the two links to INITRAMFS, and the licences of all it installed to
-# LICENCES.   wifi_build_bundle INITRAMFS BUNDLE LICENCES WORKDIR
+# Builds Wi-Fi for the Zero W. What the kernel loads (the radio's firmware, CLM blob and
+# NVRAM, the regulatory database) goes into INITRAMFS/lib/firmware: it is the slot's, so an
+# update brings it with the kernel that asks for it. wpa_supplicant and its libraries go
+# into a squashfs image (BUNDLE: wifi.sqfs, on the boot partition, which belongs to no slot;
+# docs/OTA.md); zerocam mounts it at /opt/wifi only when zerocam.toml has [wifi] networks,
+# so a board without Wi-Fi neither unpacks nor holds ~13 MB of it in RAM at every boot.
+# Adds the mount point and the two links to INITRAMFS, and the licences of all it
+# installed to LICENCES.   wifi_build_bundle INITRAMFS BUNDLE LICENCES WORKDIR
 wifi_build_bundle() {
     local initramfs=$1 bundle=$2 licences=$3 work=$4/wifi-packages root=$4/wifi-root brcm version pin
     ensure_packages binutils squashfs-tools
@@ -121,7 +124,7 @@ wifi_build_bundle() {
     # root compatible ("raspberrypi,model-zero-w" in bcm2835-rpi-zero-w.dtb), then the plain
     # name. The Zero W's BCM43438 is the Pi 3's chip: Debian's NVRAM for the Pi 3 is
     # installed under the Zero W's board name. Real files, not Debian's symlinks.
-    brcm=$root/lib/firmware/brcm
+    brcm=$initramfs/lib/firmware/brcm
     mkdir -p "$brcm"
     install -m 0644 "$(readlink -f "$work/lib/firmware/brcm/brcmfmac43430-sdio.bin")" "$brcm/brcmfmac43430-sdio.bin"
     install -m 0644 "$(readlink -f "$work/lib/firmware/brcm/brcmfmac43430-sdio.clm_blob")" "$brcm/brcmfmac43430-sdio.clm_blob"
@@ -129,8 +132,8 @@ wifi_build_bundle() {
         "$brcm/brcmfmac43430-sdio.$WIFI_BOARD_COMPATIBLE.txt"
     # cfg80211 loads regulatory.db for the country code; the upstream database is signed
     # with the key the kernel has built in (CONFIG_CFG80211_USE_KERNEL_REGDB_KEYS).
-    install -m 0644 "$work/lib/firmware/regulatory.db-upstream" "$root/lib/firmware/regulatory.db"
-    install -m 0644 "$work/lib/firmware/regulatory.db.p7s-upstream" "$root/lib/firmware/regulatory.db.p7s"
+    install -m 0644 "$work/lib/firmware/regulatory.db-upstream" "$initramfs/lib/firmware/regulatory.db"
+    install -m 0644 "$work/lib/firmware/regulatory.db.p7s-upstream" "$initramfs/lib/firmware/regulatory.db.p7s"
 
     wifi_install_program "$work" "$root" sbin/wpa_supplicant sbin/wpa_supplicant
     version=$(wifi_run_in_root "$root" "$root/sbin/wpa_supplicant" -v | head -n 1) \
@@ -155,9 +158,11 @@ wifi_build_bundle() {
         pin=${pin%%=*}
         pin=${pin%%:*}
         [ -e "$work/usr/share/doc/$pin/copyright" ] || { echo "ci: $pin has no copyright file" >&2; return 1; }
-        printf '==== Debian package %s (%s) ====\n\n' "$pin" "$(wifi_pin_version "$pin")" >>"$licences"
-        cat "$work/usr/share/doc/$pin/copyright" >>"$licences"
-        printf '\n' >>"$licences"
+        {
+            printf '==== Debian package %s (%s) ====\n\n' "$pin" "$(wifi_pin_version "$pin")"
+            cat "$work/usr/share/doc/$pin/copyright"
+            printf '\n'
+        } >>"$licences"
     done
 }
 

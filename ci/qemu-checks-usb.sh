@@ -5,14 +5,16 @@
 # interface of its own (cdc_ether). A real DHCP client, Debian's busybox udhcpc (armel,
 # busybox-static), runs there as a helper and must get the lease from zerocam.
 #
-#   usb_add_test_tools BOOTDIR  before booting: puts /test (busybox, the scripts) in front
-#                               of the extracted initramfs (the kernel unpacks concatenated
-#                               archives in order; the SD image is not changed)
+#   usb_add_test_tools CARD     before booting: puts /test (busybox, the scripts) in front
+#                               of slot A's initramfs in the test's copy of the card (the
+#                               kernel unpacks concatenated archives in order; U-Boot loads
+#                               the file whole, whatever its size; the built image is not
+#                               changed)
 #   usb_checks PORT SERIAL      after the board answers: the lease seen by udhcpc, the
 #                               gadget and lease in the serial log and on /status
 
 usb_add_test_tools() {
-    local boot=$1 tools=$REPO_ROOT/out/qemu-usb-tools cache=$REPO_ROOT/out/cache/debs deb
+    local card=$1 tools=$REPO_ROOT/out/qemu-usb-tools cache=$REPO_ROOT/out/cache/debs deb slot_a
     ensure_packages cpio
     ensure_apt_sources
     mkdir -p "$cache"
@@ -28,8 +30,11 @@ usb_add_test_tools() {
     cp "$tools/deb/bin/busybox" "$tools/root/test/busybox"
     install -m 755 "$REPO_ROOT"/ci/qemu-usb/*.sh "$tools/root/test/"
     (cd "$tools/root" && find test | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$tools/test.cpio"
-    cat "$tools/test.cpio" "$boot/initrd.zst" >"$tools/initrd"
-    mv "$tools/initrd" "$boot/initrd.zst"
+    # Slot A is partition 2: the slot a new card boots.
+    slot_a="$card@@$(partition_offset "$card" 2)"
+    mcopy -o -n -i "$slot_a" ::/initrd.zst "$tools/initrd.zst"
+    cat "$tools/test.cpio" "$tools/initrd.zst" >"$tools/initrd"
+    mcopy -o -i "$slot_a" "$tools/initrd" ::/initrd.zst
 }
 
 usb_checks() {

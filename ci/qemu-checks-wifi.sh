@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Wi-Fi in the emulated board, sourced by ci/test-qemu (same boot as the stream checks).
 # The emulated board has no SDIO radio: mac80211_hwsim's two simulated radios stand in for
 # brcmfmac. zerocam runs the image's own Wi-Fi stack on wlan0 (the bundle from the card,
@@ -14,13 +15,16 @@
 # end there; see the report of the change that added them. Off, the test boot has no
 # [wifi] and nothing here runs.
 #
-#   wifi_add_test_tools BOOTDIR CARD  before booting: adds /test/wifi (hostapd, iw, busybox,
-#                                the scripts) and the mac80211_hwsim modules to a copy of the
-#                                extracted initramfs, [wifi] and the access point helper to
-#                                the card's zerocam.toml, and sets QEMU_EXTRA_HOSTFWD. Call
-#                                it before anything that prepends archives to the initramfs.
-#   wifi_checks PORT SERIAL PROBE  after the board answers: association, DHCP and a stream
-#                                over Wi-Fi; the access point gone, then back with a wrong
+#   wifi_add_test_tools CARD     before booting: adds /test/wifi (hostapd, iw, busybox, the
+#                                scripts) and the mac80211_hwsim modules to slot A's
+#                                initramfs in the test's copy of the card (the slot a new
+#                                card boots; the built image is not changed), [wifi] and the
+#                                access point helper to the card's zerocam.toml, and sets
+#                                QEMU_EXTRA_HOSTFWD. Call it before anything that prepends
+#                                archives to that initramfs (usb_add_test_tools).
+#   wifi_checks PORT SERIAL PROBE  after the board answers (PROBE: the command that runs
+#                                board_probe with this run's --hostname): association,
+#                                DHCP and a stream over Wi-Fi; the access point gone, then back with a wrong
 #                                passphrase (on /status and /log, the board reachable over
 #                                its other link), then right: the stream resumes. No
 #                                passphrase or PSK in /status, /log or the serial log.
@@ -42,21 +46,24 @@ wifi_enabled() {
 }
 
 wifi_add_test_tools() {
-    local boot=$1 card=$2 work=$REPO_ROOT/out/qemu-wifi-tools root pin kernel moddir file offset
+    local card=$1 work=$REPO_ROOT/out/qemu-wifi-tools root kernel moddir file offset slot_a
     if ! wifi_enabled; then
         echo "ci: wifi: emulated Wi-Fi checks off (ZEROCAM_QEMU_WIFI=1 runs them)"
         return 0
     fi
     ensure_packages cpio zstd kmod xz-utils binutils-arm-linux-gnueabi
     ensure_apt_sources
-    if [ "$(od -An -tx1 -N4 "$boot/initrd.zst" | tr -d ' ')" != 28b52ffd ]; then
-        echo "ci: $boot/initrd.zst is not the image's zstd initramfs: call wifi_add_test_tools first" >&2
-        return 1
-    fi
     rm -rf "$work"
     root=$work/root
     mkdir -p "$root" "$work/debs"
-    zstd -dc "$boot/initrd.zst" | (cd "$root" && cpio -idm --quiet)
+    # Slot A is partition 2.
+    slot_a="$card@@$(partition_offset "$card" 2)"
+    mcopy -o -n -i "$slot_a" ::/initrd.zst "$work/initrd.zst"
+    if [ "$(od -An -tx1 -N4 "$work/initrd.zst" | tr -d ' ')" != 28b52ffd ]; then
+        echo "ci: slot A's initrd.zst is not the image's zstd initramfs: call wifi_add_test_tools first" >&2
+        return 1
+    fi
+    zstd -dc "$work/initrd.zst" | (cd "$root" && cpio -idm --quiet)
     # shellcheck disable=SC2086  # a list of pins
     wifi_unpack_pins "$work/debs" $WIFI_TEST_PACKAGES
     mkdir -p "$root/test/wifi"
@@ -76,13 +83,17 @@ wifi_add_test_tools() {
         unxz "$root/lib/modules/$KERNEL_RELEASE/kernel/$file.ko.xz"
         arm-linux-gnueabi-strip --strip-debug "$root/lib/modules/$KERNEL_RELEASE/kernel/$file.ko"
     done
-    printf "${WIFI_TEST_MODULES:-ccm\nmac80211_hwsim\n}" >>"$root/etc/modules.wifi"
+    # WIFI_TEST_MODULES: the test modules, one a line (default: ccm, then mac80211_hwsim).
+    printf '%b' "${WIFI_TEST_MODULES:-ccm\nmac80211_hwsim\n}" >>"$root/etc/modules.wifi"
     # The image keeps only modules.dep and modules.builtin; depmod wants the other two.
     touch "$root/lib/modules/$KERNEL_RELEASE/modules."{order,builtin.modinfo}
     depmod -b "$root" "$KERNEL_RELEASE"
     find "$root/lib/modules/$KERNEL_RELEASE" -maxdepth 1 -name 'modules.*' ! -name modules.dep ! -name modules.builtin -delete
-    (cd "$root" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0) | zstd -3 -q >"$work/initrd.zst"
-    mv "$work/initrd.zst" "$boot/initrd.zst"
+    (cd "$root" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0) | zstd -19 -q >"$work/initrd.zst"
+    # U-Boot loads the file whole, whatever its size, but it must fit the slot's FAT, which
+    # has only a few MiB to spare (board/make-slot): hence -19 (~10 s; -3 left 34 KiB free
+    # once usb_add_test_tools had added its tools).
+    mcopy -o -i "$slot_a" "$work/initrd.zst" ::/initrd.zst
     offset=$(boot_partition_offset "$card")
     mtype -i "$card@@$offset" ::/zerocam.toml >"$work/zerocam.toml"
     cat "$REPO_ROOT/ci/qemu-wifi/zerocam-wifi.toml" >>"$work/zerocam.toml"

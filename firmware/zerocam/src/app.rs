@@ -4,6 +4,7 @@
 use crate::camera::Camera;
 use crate::config::{CameraConfig, Config, HttpConfig, SourceSpec};
 use crate::http::{self, ServerHealth, Shared};
+use crate::ota::Updater;
 use crate::source::{start_camera, start_stand_in, SourceError};
 use crate::system::{RunMode, SharedControl, SharedHealth};
 use std::net::SocketAddr;
@@ -52,6 +53,17 @@ pub struct Running {
 /// start-up with the error; as PID 1 it shows the test pattern with the reason instead, so
 /// the board stays reachable.
 pub fn start(config: &Config, mode: RunMode, control: SharedControl) -> Result<Running, StartError> {
+    start_with_updates(config, mode, control, None)
+}
+
+/// `start`, plus over-the-air updates into `updates`' slots (the board passes its own; on a
+/// PC there are none, unless a test passes file-backed ones).
+pub fn start_with_updates(
+    config: &Config,
+    mode: RunMode,
+    control: SharedControl,
+    updates: Option<Arc<Updater>>,
+) -> Result<Running, StartError> {
     let subscribers = config.http.max_clients;
     let mut cameras: Vec<Arc<Camera>> = Vec::new();
     let cameras_config = config.cameras_or_default();
@@ -93,7 +105,7 @@ pub fn start(config: &Config, mode: RunMode, control: SharedControl) -> Result<R
             }
         }
     }
-    serve(cameras, &config.http, mode, control, |addr| config.describe_listen(addr))
+    serve(cameras, &config.http, mode, control, updates, |addr| config.describe_listen(addr))
 }
 
 fn failed_stand_in(camera: &CameraConfig) -> impl FnOnce(SourceError) -> StartError + '_ {
@@ -111,7 +123,18 @@ pub fn serve_cameras(
     mode: RunMode,
     control: SharedControl,
 ) -> Result<Running, StartError> {
-    serve(cameras, http_config, mode, control, |addr| format!("[http] listen = {addr}"))
+    serve(cameras, http_config, mode, control, None, |addr| format!("[http] listen = {addr}"))
+}
+
+/// `serve_cameras` with over-the-air updates (see `start_with_updates`).
+pub fn serve_cameras_with_updates(
+    cameras: Vec<Arc<Camera>>,
+    http_config: &HttpConfig,
+    mode: RunMode,
+    control: SharedControl,
+    updates: Option<Arc<Updater>>,
+) -> Result<Running, StartError> {
+    serve(cameras, http_config, mode, control, updates, |addr| format!("[http] listen = {addr}"))
 }
 
 /// `describe_listen` names the listen setting in a bind error.
@@ -120,6 +143,7 @@ fn serve(
     http_config: &HttpConfig,
     mode: RunMode,
     control: SharedControl,
+    updates: Option<Arc<Updater>>,
     describe_listen: impl FnOnce(SocketAddr) -> String,
 ) -> Result<Running, StartError> {
     let stop_cameras = |cameras: &[Arc<Camera>]| cameras.iter().for_each(|camera| camera.stop());
@@ -129,7 +153,9 @@ fn serve(
         StartError::Bind { addr: listen, setting: describe_listen(listen), error }
     })?;
     let addr = listener.get_ref().local_addr().unwrap_or(listen);
-    let shared = Arc::new(Shared::new(cameras, http_config.clone(), addr, mode, control));
+    let mut shared = Shared::new(cameras, http_config.clone(), addr, mode, control);
+    shared.updates = updates;
+    let shared = Arc::new(shared);
     let (stop_tx, stop_rx) = async_channel::bounded::<()>(1);
     let server_shared = Arc::clone(&shared);
     let thread = std::thread::Builder::new()

@@ -109,6 +109,8 @@ fn run_as_init() -> ! {
     log::set_max_level(config.log.level);
     pid1::start_network(&config);
     let control = Arc::new(LateControl::default());
+    let board = zerocam::ota::board::open_board();
+    let updates = board.as_ref().map(|(_, updater)| updater.clone());
     // The configured cameras; else the default camera on the configured HTTP settings; else
     // everything default (for example when the configured address cannot be bound).
     let attempts = [
@@ -118,7 +120,7 @@ fn run_as_init() -> ! {
     ];
     let running = loop {
         let started = attempts.iter().find_map(|attempt| {
-            app::start(attempt, RunMode::Pid1, control.clone())
+            app::start_with_updates(attempt, RunMode::Pid1, control.clone(), updates.clone())
                 .inspect_err(|err| log::error!("{err}; trying simpler settings"))
                 .ok()
         });
@@ -127,7 +129,20 @@ fn run_as_init() -> ! {
         }
         std::thread::sleep(std::time::Duration::from_secs(2));
     };
-    control.set(pid1::start_services(&config.system, running.health()));
+    let trial_timeout = std::time::Duration::from_secs(config.update.trial_timeout_secs as u64);
+    let trial = board.as_ref().is_some_and(|(target, _)| target.is_pending_trial().unwrap_or(false));
+    // The watchdog is fed through the trial window; the trial monitor decides before it ends.
+    let trial_window = trial.then(|| trial_timeout + std::time::Duration::from_secs(15));
+    control.set(pid1::start_services(&config.system, running.health(), trial_window));
+    if let Some((target, _)) = board {
+        zerocam::ota::trial::start(
+            target,
+            running.health(),
+            running.local_addr().port(),
+            trial_timeout,
+            control.clone(),
+        );
+    }
     running.wait();
     // The HTTP thread never ends on its own; if it does, the board must not hang silently.
     log::error!("the HTTP server stopped; rebooting");

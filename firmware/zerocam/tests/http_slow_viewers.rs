@@ -5,7 +5,10 @@
 //! 256 bytes every 6 to 10 ms: a phone on a bad link), and viewers that
 //! stop reading after the response head. Together the slow ones outnumber the pool's slots
 //! twice over. The test fails if the camera has to drop a frame for want of a free slot,
-//! or if a fast viewer gets fewer than nine in ten of the frames published meanwhile.
+//! if a slot is held while a socket drains, or if a fast viewer gets fewer than half of the
+//! frames published meanwhile (before the fix they got about 3 in 100; on an idle machine
+//! they get all of them: the margin is for a machine so loaded that the test's own reader
+//! threads fall behind).
 
 mod common;
 

@@ -37,6 +37,25 @@ pub struct Config {
     /// Where the settings came from (file, flags), so start-up errors name them.
     #[serde(skip)]
     pub origin: Origin,
+    /// Over-the-air updates: how a trial boot is judged (docs/OTA.md); used only as PID 1.
+    pub update: UpdateConfig,
+}
+
+/// `[update]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UpdateConfig {
+    /// After an update, the new system must be healthy (frames flowing, HTTP answering,
+    /// network up) this long after the kernel started, or the board goes back to the old
+    /// slot. Count in the network's wait: DHCP alone may take `dhcp_timeout_secs`.
+    #[serde(deserialize_with = "file::within::<20, 900, _>")]
+    pub trial_timeout_secs: usize,
+}
+
+impl Default for UpdateConfig {
+    fn default() -> Self {
+        UpdateConfig { trial_timeout_secs: 60 }
+    }
 }
 
 impl Config {

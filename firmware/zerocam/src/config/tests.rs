@@ -249,3 +249,20 @@ fn v4l2_encoder_is_auto_software_or_a_device() {
         assert_eq!(config.cameras[0].v4l2.encoder, expected, "{line}");
     }
 }
+
+// --- [update] ---
+
+#[test]
+fn update_trial_timeout_has_a_default_and_a_range() {
+    assert_eq!(parse_file_text("").expect("empty file").update.trial_timeout_secs, 60);
+    let config = parse_file_text("[update]\ntrial_timeout_secs = 120\n").expect("in range");
+    assert_eq!(config.update.trial_timeout_secs, 120);
+    for (text, needle) in [
+        ("[update]\ntrial_timeout_secs = 5\n", "out of range"),
+        ("[update]\ntrial_timeout_secs = 100000\n", "out of range"),
+        ("[update]\ntrial_timeout = 60\n", "trial_timeout"),
+    ] {
+        let err = parse_file_text(text).expect_err(text).to_string();
+        assert!(err.contains("line 2") && err.contains(needle), "{text:?} -> {err}");
+    }
+}

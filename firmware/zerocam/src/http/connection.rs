@@ -66,7 +66,10 @@ pub async fn serve(shared: Arc<Shared>, mut socket: Async<TcpStream>, client: Cl
         first_request = false;
         HttpCounters::bump(&shared.counters.requests);
         let Some(meta) = request::parse(&buf[..head], false).ok().flatten().map(BodyMeta::of) else { return };
-        if meta.length > MAX_BODY {
+        // POST /api/update streams its (large) body itself, into the installer.
+        let streams_body =
+            request::parse(&buf[..head], false).ok().flatten().is_some_and(|r| super::update::takes_body(&r));
+        if meta.length > MAX_BODY && !streams_body {
             HttpCounters::bump(&shared.counters.bad_requests);
             let _ =
                 send_error(&mut socket, &client, &shared, 413, "request body too large", None, false).await;
@@ -76,14 +79,15 @@ pub async fn serve(shared: Arc<Shared>, mut socket: Async<TcpStream>, client: Cl
         // The body comes before the answer, under its own deadline: a request that declares
         // a body and never sends it must not hold its place.
         let in_buffer = meta.length.min(filled - head);
-        if in_buffer < meta.length
+        if !streams_body
+            && in_buffer < meta.length
             && !take_body(&shared, &mut socket, &client, meta, meta.length - in_buffer).await
         {
             return;
         }
         let Some(request) = request::parse(&buf[..head], false).ok().flatten() else { return };
-        let next = respond(&shared, &mut socket, &client, &request).await;
-        if !matches!(next, Ok(Next::KeepAlive)) || !request.keep_alive {
+        let next = respond(&shared, &mut socket, &client, &request, &buf[head..head + in_buffer]).await;
+        if streams_body || !matches!(next, Ok(Next::KeepAlive)) || !request.keep_alive {
             return;
         }
         // Keep any pipelined bytes that followed the request.
@@ -209,6 +213,7 @@ async fn respond(
     socket: &mut Async<TcpStream>,
     client: &ClientGuard,
     request: &Request<'_>,
+    body_start: &[u8],
 ) -> io::Result<Next> {
     let keep_alive = request.keep_alive;
     if request.method == Method::Options && request.path == "*" {
@@ -219,7 +224,7 @@ async fn respond(
         return send_options(socket, client, shared, route.allow_with_options(), keep_alive).await;
     }
     let allowed = match route {
-        Route::Power(_) => request.method == Method::Post,
+        Route::Power(_) | Route::Update | Route::Rollback => request.method == Method::Post,
         Route::NotFound => true,
         _ => matches!(request.method, Method::Get | Method::Head),
     };
@@ -327,6 +332,8 @@ async fn respond(
             .await
         }
         Route::Power(action) => pages::power(shared, socket, client, action, request).await,
+        Route::Update => super::update::update(shared, socket, client, request, body_start).await,
+        Route::Rollback => super::rollback::rollback(shared, socket, client, request).await,
         Route::NotFound => send_error(socket, client, shared, 404, "not found", None, keep_alive).await,
     }
 }

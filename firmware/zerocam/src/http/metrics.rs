@@ -109,5 +109,8 @@ pub fn prometheus(shared: &Shared) -> String {
     ] {
         family(name, "counter", help, &[(String::new(), value.load(Ordering::Relaxed) as f64)]);
     }
+    if let Some(updates) = &shared.updates {
+        out.push_str(&crate::ota::report::prometheus(updates));
+    }
     out
 }

@@ -12,12 +12,14 @@ mod metrics;
 mod pages;
 pub mod request;
 pub mod response;
+mod rollback;
 pub mod routes;
 mod server;
 mod shared;
 mod socket_queue;
 pub mod status;
 mod stream;
+mod update;
 pub mod viewer_auth;
 mod write;
 

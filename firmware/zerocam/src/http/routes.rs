@@ -21,6 +21,8 @@ pub enum Route<'a> {
     /// The site icon (browsers ask for /favicon.ico on every page).
     Icon,
     Power(PowerAction),
+    Rollback,
+    Update,
     NotFound,
 }
 
@@ -37,7 +39,7 @@ impl Route<'_> {
     /// Methods the resource answers, for 405's Allow header.
     pub fn allow(&self) -> &'static str {
         match self {
-            Route::Power(_) => "POST",
+            Route::Power(_) | Route::Update | Route::Rollback => "POST",
             _ => "GET, HEAD",
         }
     }
@@ -59,7 +61,7 @@ impl Route<'_> {
     /// The same, plus OPTIONS, for an OPTIONS reply's Allow header.
     pub fn allow_with_options(&self) -> &'static str {
         match self {
-            Route::Power(_) => "POST, OPTIONS",
+            Route::Power(_) | Route::Update => "POST, OPTIONS",
             _ => "GET, HEAD, OPTIONS",
         }
     }
@@ -80,6 +82,8 @@ pub fn route<'a>(path: &'a str, query: &'a str) -> Route<'a> {
         "/favicon.ico" | "/favicon.svg" => Route::Icon,
         "/api/poweroff" => Route::Power(PowerAction::PowerOff),
         "/api/reboot" => Route::Power(PowerAction::Reboot),
+        "/api/update" => Route::Update,
+        "/api/rollback" => Route::Rollback,
         _ => camera_resource(CameraRef::First, path.trim_start_matches('/'), query),
     }
 }
@@ -160,6 +164,8 @@ mod tests {
     #[test]
     fn power_routes_allow_post_only() {
         assert_eq!(route("/api/poweroff", "").allow(), "POST");
+        assert_eq!(route("/api/rollback", ""), Route::Rollback);
+        assert_eq!(route("/api/rollback", "").allow(), "POST");
         assert_eq!(route("/status", "").allow(), "GET, HEAD");
     }
 }

@@ -7,6 +7,7 @@ use super::frame_send::FRAME_HEAD_MAX;
 use super::viewer_auth::ViewerGate;
 use crate::camera::Camera;
 use crate::config::HttpConfig;
+use crate::ota::Updater;
 use crate::system::{RunMode, SharedControl};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -47,6 +48,8 @@ pub struct Shared {
     pub counters: HttpCounters,
     pub mode: RunMode,
     pub control: SharedControl,
+    /// Over-the-air updates (POST /api/update, /status "ota"): only on a board with slots.
+    pub updates: Option<Arc<Updater>>,
     started: Instant,
     /// Milliseconds since start at the housekeeper's last turn (health check).
     pub housekeeper_tick_ms: AtomicU64,
@@ -81,6 +84,7 @@ impl Shared {
             counters: HttpCounters::default(),
             mode,
             control,
+            updates: None,
             started: Instant::now(),
             housekeeper_tick_ms: AtomicU64::new(0),
             logins: LoginLimiter::default(),

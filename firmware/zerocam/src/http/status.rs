@@ -97,7 +97,13 @@ pub fn json(shared: &Shared) -> String {
         );
     }
     // Each link's address, state and last error (net::state; empty off the board).
-    let _ = writeln!(out, "],\"network\":{}}}", crate::net::state::json());
+    let _ = write!(out, "],\"network\":{}", crate::net::state::json());
+    out.push_str(",\"ota\":");
+    match &shared.updates {
+        Some(updates) => out.push_str(&crate::ota::report::status_json(updates)),
+        None => out.push_str("null"),
+    }
+    out.push_str("}\n");
     out
 }
 

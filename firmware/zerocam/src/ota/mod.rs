@@ -6,6 +6,16 @@
 //! only knows that trait; the board implements it with the real partitions and boot state,
 //! tests with files.
 
+pub mod board;
+pub mod boot_state;
+pub mod file_target;
+pub mod install;
+pub mod report;
+pub mod state;
 pub mod target;
+pub mod trial;
 
+pub use file_target::FileTarget;
+pub use install::Updater;
+pub use state::{LastUpdate, UpdateState};
 pub use target::{OtaError, SlotInfo, SlotName, UpdateTarget};

@@ -83,4 +83,35 @@ pub trait UpdateTarget: Send + Sync {
     /// next boot to try `slot` once (a trial), falling back to the running slot if the trial
     /// does not commit. Does not reboot.
     fn arm_trial(&self, slot: SlotName, version: &str) -> Result<(), OtaError>;
+    /// Called once before the first byte of an update is written to `slot` (never the
+    /// running one): from then on the slot holds no known system until `arm_trial`, so a
+    /// target with a boot state records that (version unknown, not bootable). Targets
+    /// without one have nothing to record.
+    fn begin_write(&self, _slot: SlotName) -> Result<(), OtaError> {
+        Ok(())
+    }
+    /// Whether this boot is the trial of a slot that has not committed yet, for /status
+    /// (`None`: the target cannot tell).
+    fn trial(&self) -> Option<bool> {
+        None
+    }
+    /// If the board went back to this slot because a trial failed: why, for /status and
+    /// `zerocam-ota push` (`None`: no rollback since the last update, or cannot tell).
+    fn last_rollback(&self) -> Option<String> {
+        None
+    }
+    /// The last update's outcome as the boot state keeps it across reboots: ("none" |
+    /// "trying" | "committed" | "rolled-back", reason). `None`: the target keeps no record.
+    fn last_result(&self) -> Option<(String, String)> {
+        None
+    }
+    /// Whether the slot not running holds a committed system (a rollback target).
+    fn other_slot_good(&self) -> Option<bool> {
+        None
+    }
+    /// POST /api/rollback: arms a trial boot of the other slot if it holds a committed
+    /// system; returns that slot and its version. Does not reboot.
+    fn rollback(&self) -> Result<(SlotName, String), OtaError> {
+        Err(OtaError::Unsupported("this system has no second slot to go back to".into()))
+    }
 }

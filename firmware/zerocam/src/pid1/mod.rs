@@ -144,8 +144,13 @@ pub fn start_network(config: &crate::config::Config) {
 }
 
 /// Once streaming runs: helpers, extra modules and the watchdog (which watches streaming).
-/// Returns the control the HTTP server uses for power actions.
-pub fn start_services(system: &SystemConfig, health: SharedHealth) -> SharedControl {
+/// `trial_window` is set in an update's trial boot (see watchdog.rs). Returns the control
+/// the HTTP server uses for power actions.
+pub fn start_services(
+    system: &SystemConfig,
+    health: SharedHealth,
+    trial_window: Option<Duration>,
+) -> SharedControl {
     if !is_init() {
         log::warn!("pid1::start_services called but zerocam is not PID 1: power actions stop the process");
         return Arc::new(crate::system::ExitProcess);
@@ -160,7 +165,11 @@ pub fn start_services(system: &SystemConfig, health: SharedHealth) -> SharedCont
     if cmdline::has_flag(cmdline::NO_WATCHDOG) {
         log::warn!("watchdog disabled by {} on the kernel command line", cmdline::NO_WATCHDOG);
     } else if system.watchdog {
-        watchdog::start(system.watchdog_timeout_secs.clamp(1, 15), health);
+        watchdog::start(system.watchdog_timeout_secs.clamp(1, 15), health, trial_window);
+    } else if trial_window.is_some() {
+        // The boot script armed it for the trial: it must be fed, or the board resets.
+        log::warn!("watchdog disabled in [system], but fed during this trial boot");
+        watchdog::start(system.watchdog_timeout_secs.clamp(1, 15), health, trial_window);
     } else {
         log::warn!("watchdog disabled in [system]: a hang will not reset the board");
     }

@@ -62,7 +62,7 @@ pub const BOOT_PARTITION: MountSpec = MountSpec {
 
 /// The SD card's ext4 partition for state that must survive a reboot.
 pub const DATA_PARTITION: MountSpec = MountSpec {
-    source: "/dev/mmcblk0p2",
+    source: "/dev/mmcblk0p4",
     target: "/data",
     fstype: "ext4",
     flags: SAFE.union(MountFlags::NOATIME),
@@ -184,7 +184,7 @@ sysfs /sys sysfs rw,nosuid,nodev,noexec,relatime 0 0
 devtmpfs /dev devtmpfs rw,nosuid,size=2k,mode=755 0 0
 tmpfs /run tmpfs rw,nosuid,nodev,size=8192k,mode=755 0 0
 /dev/mmcblk0p1 /boot vfat ro,nosuid,nodev,noexec,relatime 0 0
-/dev/mmcblk0p2 /data ext4 rw,nosuid,nodev,noatime 0 0
+/dev/mmcblk0p4 /data ext4 rw,nosuid,nodev,noatime 0 0
 /dev/sda1 /data/usb\\040stick vfat rw 0 0
 ";
 

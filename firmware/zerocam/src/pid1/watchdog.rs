@@ -3,6 +3,12 @@
 //!
 //! It is armed (opened) at the first healthy report, or after a start-up grace period if
 //! that never comes, so a pipeline that hangs during start-up also ends in a reset.
+//!
+//! In a trial boot after an update the boot script has armed the watchdog already and the
+//! kernel feeds it only until /dev/watchdog is opened (`watchdog.open_timeout`): it is
+//! opened at once and fed, healthy or not, during the trial window (the trial monitor
+//! decides within it, see ota/trial.rs); after the window only while healthy. So a trial
+//! whose zerocam hangs still ends in a reset, and the reset in the committed slot.
 
 use crate::system::SharedHealth;
 use std::fs::File;
@@ -15,18 +21,20 @@ const DEVICE: &str = "/dev/watchdog";
 const WDIOC_SETTIMEOUT: libc::c_ulong = 0xC004_5706;
 const STARTUP_GRACE: Duration = Duration::from_secs(60);
 
-/// Starts the feeding thread. `timeout_secs` is the hardware timeout (bcm2835: at most 15).
-pub fn start(timeout_secs: u32, health: SharedHealth) {
-    let spawned =
-        std::thread::Builder::new().name("watchdog".into()).spawn(move || feed(timeout_secs, health));
+/// Starts the feeding thread. `timeout_secs` is the hardware timeout (bcm2835: at most 15);
+/// `trial_window` is set in a trial boot: how long from now it is fed regardless of health.
+pub fn start(timeout_secs: u32, health: SharedHealth, trial_window: Option<Duration>) {
+    let spawned = std::thread::Builder::new()
+        .name("watchdog".into())
+        .spawn(move || feed(timeout_secs, health, trial_window));
     if let Err(err) = spawned {
         log::error!("cannot start the watchdog thread: {err}");
     }
 }
 
-fn feed(timeout_secs: u32, health: SharedHealth) {
+fn feed(timeout_secs: u32, health: SharedHealth, trial_window: Option<Duration>) {
     let started = Instant::now();
-    while !health.pipeline_healthy() && started.elapsed() < STARTUP_GRACE {
+    while trial_window.is_none() && !health.pipeline_healthy() && started.elapsed() < STARTUP_GRACE {
         std::thread::sleep(Duration::from_millis(500));
     }
     let mut device = match open(timeout_secs) {
@@ -39,8 +47,9 @@ fn feed(timeout_secs: u32, health: SharedHealth) {
     // Three feeds per period: one late wake-up on a loaded single core is not a reset.
     let period = Duration::from_secs(u64::from(timeout_secs.max(3)) / 3);
     let mut feeder = Feeder::new(&mut device, timeout_secs);
+    let window = trial_window.unwrap_or(Duration::ZERO);
     loop {
-        feeder.tick(health.pipeline_healthy());
+        feeder.tick(health.pipeline_healthy() || started.elapsed() < window);
         std::thread::sleep(period);
     }
 }

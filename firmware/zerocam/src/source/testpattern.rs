@@ -47,7 +47,7 @@ impl TestPattern {
     pub fn run_for(&mut self, output: &mut FrameOutput, limit: Option<Duration>) {
         let until = limit.map(|limit| Instant::now() + limit);
         let mut pacer = Pacer::new(self.fps);
-        while !output.camera().stopping() && until.map_or(true, |until| Instant::now() < until) {
+        while !output.camera().stopping() && until.is_none_or(|until| Instant::now() < until) {
             self.frame_number += 1;
             let frame_number = self.frame_number;
             let captured = unix_now_us();

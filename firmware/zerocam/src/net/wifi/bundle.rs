@@ -1,8 +1,10 @@
-//! The Wi-Fi bundle: wpa_supplicant, its libraries and the radio's firmware, kept in a
-//! squashfs image on the boot partition (built by ci/lib-wifi.sh) and mounted read-only at
-//! /opt/wifi only when Wi-Fi is configured, so a board without it does not unpack ~13 MB
-//! into RAM at every boot. The initramfs links /lib/ld-linux.so.3 and /lib/arm-linux-gnueabi
-//! into it; the kernel's firmware loader is pointed at its lib/firmware.
+//! The Wi-Fi bundle: wpa_supplicant and its libraries, kept in a squashfs image on the boot
+//! partition (built by ci/lib-wifi.sh; it belongs to no system slot, docs/OTA.md) and
+//! mounted read-only at /opt/wifi only when Wi-Fi is configured, so a board without it does
+//! not unpack ~13 MB into RAM at every boot. The initramfs links /lib/ld-linux.so.3 and
+//! /lib/arm-linux-gnueabi into it. What the kernel loads (the radio's firmware and NVRAM, the
+//! regulatory database) is not here but in the slot's initramfs, under /lib/firmware, so it
+//! always comes with the kernel that asks for it.
 
 use crate::net::error::{Context, NetError};
 use rustix::mount::{mount, MountFlags};
@@ -16,9 +18,6 @@ pub const IMAGE: &str = "/boot/wifi.sqfs";
 pub const MODULES: [&str; 2] = ["loop", "squashfs"];
 pub const MOUNT_POINT: &str = "/opt/wifi";
 pub const SUPPLICANT: &str = "/opt/wifi/sbin/wpa_supplicant";
-const FIRMWARE_DIR: &str = "/opt/wifi/lib/firmware";
-/// firmware_class's extra search path, tried before /lib/firmware.
-const FIRMWARE_PATH_PARAMETER: &str = "/sys/module/firmware_class/parameters/path";
 
 const LOOP_CONTROL: &str = "/dev/loop-control";
 const LOOP_CTL_GET_FREE: libc::c_ulong = 0x4C82;
@@ -56,8 +55,8 @@ struct LoopConfig {
     reserved: [u64; 8],
 }
 
-/// Mounts the bundle (once; a second call finds it mounted) and points the firmware loader
-/// at it. The loop and squashfs modules must be loaded.
+/// Mounts the bundle (once; a second call finds it mounted). The loop and squashfs modules
+/// must be loaded.
 pub fn mount_bundle() -> Result<(), NetError> {
     if Path::new(SUPPLICANT).exists() {
         return Ok(());
@@ -75,8 +74,6 @@ pub fn mount_bundle() -> Result<(), NetError> {
     std::fs::create_dir_all(MOUNT_POINT).context(what)?;
     let flags = MountFlags::RDONLY | MountFlags::NODEV | MountFlags::NOSUID;
     mount(device.as_str(), MOUNT_POINT, "squashfs", flags, None).context(what)?;
-    std::fs::write(FIRMWARE_PATH_PARAMETER, FIRMWARE_DIR)
-        .context(|| format!("point the firmware loader at {FIRMWARE_DIR}"))?;
     log::info!("wifi: bundle {IMAGE} mounted on {MOUNT_POINT}");
     Ok(())
 }

@@ -1,8 +1,8 @@
 //! Wi-Fi for the Zero W, when zerocam.toml has `[[wifi.network]]` entries:
 //!
-//! 1. mount the bundle with wpa_supplicant and the radio's firmware ([`bundle`], after the
-//!    loop and squashfs modules), then load the Wi-Fi modules (/etc/modules.wifi: brcmfmac
-//!    with its vendor modules);
+//! 1. mount the bundle with wpa_supplicant ([`bundle`], after the loop and squashfs
+//!    modules), then load the Wi-Fi modules (/etc/modules.wifi: brcmfmac with its vendor
+//!    modules; their firmware is in the initramfs);
 //! 2. write wpa_supplicant.conf into /run, mode 0600 ([`supplicant_conf`]);
 //! 3. wait for wlan0, then hand `wpa_supplicant` to PID 1's supervisor, which restarts it
 //!    whenever it exits;
@@ -71,8 +71,9 @@ fn run(config: WifiConfig, hostname: String, ntp: Vec<String>) {
     // Module loading runs in this thread's context in the kernel: at a lower priority it
     // leaves the single core to the cameras and the server starting meanwhile.
     modules::lower_thread_priority();
-    // The bundle first: cfg80211 reads the regulatory database, and brcmfmac its firmware,
-    // from it as soon as they load.
+    // The bundle, then the radio's modules (cfg80211 and brcmfmac read their firmware files
+    // from the initramfs's /lib/firmware as they load): a missing bundle is reported before
+    // the radio is brought up for nothing.
     let load = |names: &[String]| {
         for failure in modules::load(names).failed {
             log::error!("wifi: {failure}");

@@ -112,13 +112,13 @@ fn missing_camera_shows_cards_retries_with_backoff_and_recovers() {
     assert_eq!(camera.resolution(), CARD);
     wait_for("five attempts", || fake.attempts.lock().map_or(0, |a| a.len()) >= 5);
 
-    // The gaps between attempts follow the backoff: 40, 80, 160, 160 ms (sleeps may
-    // overshoot on a busy machine, never undershoot).
+    // The gaps between attempts follow the backoff: 40, 80, 160, 160 ms. Sleeps never
+    // undershoot; on a loaded machine they overshoot by a lot, hence the wide upper bound.
     let attempts = fake.attempts.lock().expect("attempts").clone();
     let gaps: Vec<Duration> = attempts.windows(2).map(|pair| pair[1] - pair[0]).collect();
     for (gap, expected_ms) in gaps.iter().zip([40u64, 80, 160, 160]) {
         let expected = Duration::from_millis(expected_ms);
-        assert!(*gap >= expected && *gap < expected + Duration::from_millis(400), "{gaps:?}");
+        assert!(*gap >= expected && *gap < expected + Duration::from_millis(2000), "{gaps:?}");
     }
     let cards_while_missing = camera.pool.counters().published.load(Ordering::Relaxed);
     assert!(cards_while_missing >= 5, "about one card per 20 ms and per attempt: {cards_while_missing}");
