@@ -88,6 +88,9 @@ pub fn run(service: Service) -> ! {
         wait_readable(&links, wake.saturating_duration_since(Instant::now()));
         for link in &links {
             while let Ok((len, from)) = link.socket.recv_from(&mut buffer) {
+                if is_ours(&links, from) {
+                    continue;
+                }
                 handle(link, &buffer[..len], from, &service, &mut claim);
             }
         }
@@ -155,11 +158,15 @@ fn send(link: &Link, packet: &[u8], to: SocketAddr) {
     }
 }
 
+/// Whether a packet came from one of our own addresses. Two of our interfaces on one network
+/// (USB Ethernet and Wi-Fi on the same LAN, or both ends of a USB loop in one kernel) hear
+/// each other's multicasts: taken for another host's, they would look like a name conflict
+/// with ourselves and start a storm of probes and renames.
+fn is_ours(links: &[Link], from: SocketAddr) -> bool {
+    links.iter().any(|link| from.ip() == IpAddr::V4(link.found.v4))
+}
+
 fn handle(link: &Link, bytes: &[u8], from: SocketAddr, service: &Service, claim: &mut Claim) {
-    // Our own packets (another of our sockets on a shared link): ignore.
-    if from.ip() == IpAddr::V4(link.found.v4) {
-        return;
-    }
     let Ok(packet) = Packet::parse(bytes) else { return };
     let context = context(service, claim, link);
     let now = Instant::now();
