@@ -70,6 +70,20 @@ install_missing() {
     fi
 }
 
+# fetch_deb NAME[:ARCH] VERSION: downloads one pinned Debian package into the cache
+# (out/cache/debs) unless it is there already, and prints the .deb's path.
+fetch_deb() {
+    local name=$1 version=$2 cache=${DEB_CACHE:-$REPO_ROOT/out/cache/debs} file
+    mkdir -p "$cache"
+    file=$(find "$cache" -maxdepth 1 -name "${name%%:*}_${version//:/%3a}_*.deb" -print -quit)
+    if [ -z "$file" ]; then
+        (cd "$cache" && apt-get download -q "$name=$version" >&2)
+        file=$(find "$cache" -maxdepth 1 -name "${name%%:*}_${version//:/%3a}_*.deb" -print -quit)
+    fi
+    [ -n "$file" ] || { echo "ci: cannot download $name=$version" >&2; return 1; }
+    echo "$file"
+}
+
 # Rust: nightly is not required; stable builds std from rust-src with RUSTC_BOOTSTRAP=1.
 ensure_rust_src() {
     if ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then

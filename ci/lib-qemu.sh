@@ -70,11 +70,13 @@ QEMU_UBOOT=${QEMU_UBOOT:-$REPO_ROOT/out/qemu/uboot.elf}
 # QEMU exits. The USB network device sits on the root port, as an adapter does on the
 # Zero's OTG port; left to itself QEMU puts a hub in between, which costs ~0.5 s of
 # enumeration.
+# QEMU_EXTRA_HOSTFWD (",hostfwd=tcp:127.0.0.1:HOSTPORT-:GUESTPORT..."): more forwarded ports
+# for test helpers on the board (ci/qemu-checks-wifi.sh).
 qemu_command() {
     local image=$1 port=$2 kernel_log=$3 uboot_log=$4 reboot=${5:-0}
     printf '%s\n' qemu-system-arm -M raspi0 -kernel "$QEMU_UBOOT" \
         -drive "if=sd,format=raw,file=$image" \
-        -device usb-net,netdev=n0,bus=usb-bus.0,port=1 -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$port-:80" \
+        -device usb-net,netdev=n0,bus=usb-bus.0,port=1 -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$port-:80${QEMU_EXTRA_HOSTFWD:-}" \
         -display none -serial "file:$kernel_log" -serial "file:$uboot_log" -monitor none
     [ "$reboot" = 1 ] || echo -no-reboot
 }

@@ -52,6 +52,8 @@ cp "$licence" "$work/boot/COPYING.firmware"
 cp "$images/u-boot.bin" "$work/boot/"
 
 # --- The card --------------------------------------------------------------------------------
+# No wifi.sqfs on this card: wpa_supplicant and the radio's firmware are in the initramfs
+# (post-build.sh), so make-card leaves the Debian image's Wi-Fi bundle out.
 "$repo/board/make-card" --boot "$work/boot" --slot "$images/slot.img" --version "$version" \
     --toml "$toml" --out "$images/zerocam-pizero.img" --work "$work/card"
 (cd "$images" && sha256sum zerocam-pizero.img >zerocam-pizero.img.sha256)

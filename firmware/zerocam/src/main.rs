@@ -97,6 +97,9 @@ fn run_as_init() -> ! {
         Ok(_) => board_defaults(),
         Err(err) => {
             log::error!("{err}; starting with the default settings");
+            if err.table.as_deref() == Some("wifi") {
+                zerocam::net::wifi::config_rejected(&err.to_string());
+            }
             board_defaults()
         }
     };

@@ -11,6 +11,9 @@ pub struct ConfigError {
     /// The file, if the error came from one.
     pub file: Option<PathBuf>,
     pub message: String,
+    /// The top-level table the mistake is in ("wifi" for `[wifi]` and `[[wifi.network]]`),
+    /// when the file says: the board shows a `[wifi]` mistake on /status as Wi-Fi's state.
+    pub table: Option<String>,
 }
 
 impl fmt::Display for ConfigError {
@@ -26,14 +29,17 @@ impl std::error::Error for ConfigError {}
 
 impl ConfigError {
     pub fn new(message: impl Into<String>) -> ConfigError {
-        ConfigError { file: None, message: message.into() }
+        ConfigError { file: None, message: message.into(), table: None }
     }
 }
 
 /// Reads and checks a config file.
 pub fn read_file(path: &Path) -> Result<Config, ConfigError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|err| ConfigError { file: Some(path.into()), message: format!("cannot read: {err}") })?;
+    let text = std::fs::read_to_string(path).map_err(|err| ConfigError {
+        file: Some(path.into()),
+        message: format!("cannot read: {err}"),
+        table: None,
+    })?;
     parse_file_text(&text).map_err(|mut err| {
         err.file = Some(path.into());
         err
@@ -43,7 +49,10 @@ pub fn read_file(path: &Path) -> Result<Config, ConfigError> {
 /// Parses config text. toml's messages already carry "at line N, column M", the key and the
 /// offending text; checks that span several keys (duplicate camera names) add the line.
 pub fn parse_file_text(text: &str) -> Result<Config, ConfigError> {
-    let config: Config = toml::from_str(text).map_err(|err| ConfigError::new(err.to_string()))?;
+    let config: Config = toml::from_str(text).map_err(|err| ConfigError {
+        table: err.span().and_then(|span| table_at(text, span.start)),
+        ..ConfigError::new(crate::net::wifi::config::redact_keys(&err.to_string()))
+    })?;
     let mut seen: Vec<&str> = Vec::new();
     for camera in &config.cameras {
         if seen.contains(&camera.name.as_str()) {
@@ -56,6 +65,25 @@ pub fn parse_file_text(text: &str) -> Result<Config, ConfigError> {
         seen.push(&camera.name);
     }
     Ok(config)
+}
+
+/// The top-level table whose header is the last one at or before byte `offset`
+/// (`[wifi]`, `[[wifi.network]]` and `[wifi.x]` are all "wifi").
+fn table_at(text: &str, offset: usize) -> Option<String> {
+    let mut start = 0;
+    let mut table = None;
+    for line in text.split_inclusive('\n') {
+        if start > offset {
+            break;
+        }
+        let header = line.trim();
+        if header.starts_with('[') {
+            let name = header.trim_start_matches('[').split([']', '.']).next().unwrap_or("").trim();
+            table = Some(name.trim_matches('"').to_owned());
+        }
+        start += line.len();
+    }
+    table
 }
 
 /// The line (1-based) of the last `name = "<name>"` in the text.

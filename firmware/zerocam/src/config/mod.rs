@@ -32,6 +32,8 @@ pub struct Config {
     pub network: crate::net::NetworkConfig,
     /// The OTG port: USB Ethernet gadget or USB host; used only as PID 1.
     pub usb: crate::net::UsbConfig,
+    /// The Zero W's Wi-Fi (country, networks); used only as PID 1.
+    pub wifi: crate::net::WifiConfig,
     /// Where the settings came from (file, flags), so start-up errors name them.
     #[serde(skip)]
     pub origin: Origin,

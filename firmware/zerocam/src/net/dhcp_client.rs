@@ -36,10 +36,16 @@ pub struct Client {
 impl Client {
     pub fn new(interface: &str, mac: [u8; 6], hostname: &str) -> Result<Client, NetError> {
         let what = || format!("open a DHCP socket on {interface}");
-        let socket = UdpSocket::bind(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, CLIENT_PORT))
+        // Tied to the interface before it takes port 68, so the uplink's and Wi-Fi's clients
+        // can each hold port 68 on their own interface at the same time.
+        let socket = UdpSocket::from(
+            rustix::net::socket(rustix::net::AddressFamily::INET, rustix::net::SocketType::DGRAM, None)
+                .map_err(|err| NetError::new(what(), err))?,
+        );
+        bind_to_device(&socket, interface).map_err(|err| NetError::new(what(), err))?;
+        rustix::net::bind(&socket, &SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, CLIENT_PORT))
             .map_err(|err| NetError::new(what(), err))?;
         socket.set_broadcast(true).map_err(|err| NetError::new(what(), err))?;
-        bind_to_device(&socket, interface).map_err(|err| NetError::new(what(), err))?;
         Ok(Client { socket, mac, hostname: hostname.to_owned(), interface: interface.to_owned() })
     }
 

@@ -1,7 +1,8 @@
 //! Network services of the board, apart from PID-1 duties (which only call [`start`]):
 //! interface configuration ([`link`]), the DHCP client on the uplink ([`uplink`]), the USB
 //! Ethernet gadget with its DHCP server ([`usb_link`], [`usb_gadget`], [`dhcp_server`]), the
-//! mDNS/DNS-SD responder ([`mdns`]), the clock from SNTP ([`clock`], the board has no RTC),
+//! mDNS/DNS-SD responder ([`mdns`]), Wi-Fi ([`wifi`]: wpa_supplicant supervised, DHCP on
+//! wlan0 each time it associates), the clock from SNTP ([`clock`], the board has no RTC),
 //! and what each link is doing for /status ([`state`]).
 //!
 //! Every service runs on a thread of its own and none waits for another, so the HTTP server
@@ -21,13 +22,16 @@ mod udp;
 mod uplink;
 pub mod usb_gadget;
 mod usb_link;
+pub mod wifi;
 
 pub use config::{NetworkConfig, UsbConfig, UsbMode};
 pub use error::NetError;
+pub use wifi::WifiConfig;
 
-/// Brings the network up as `[network]` and `[usb]` say, on threads of their own; returns
-/// at once. `http_port` is what mDNS advertises for the web page.
-pub fn start(mut network: NetworkConfig, usb: UsbConfig, hostname: String, http_port: u16) {
+/// Brings the network up as `[network]`, `[usb]` and `[wifi]` say, on threads of their own;
+/// returns at once. `http_port` is what mDNS advertises for the web page. Wi-Fi, when
+/// configured, owns its interface: the uplink's "auto" then leaves it alone.
+pub fn start(mut network: NetworkConfig, usb: UsbConfig, wifi: WifiConfig, hostname: String, http_port: u16) {
     if let Err(err) = link::set_up("lo") {
         log::error!("{err}");
     }
@@ -42,5 +46,7 @@ pub fn start(mut network: NetworkConfig, usb: UsbConfig, hostname: String, http_
     if network.mdns {
         mdns::start(mdns::Service::web_page(&hostname, http_port));
     }
-    uplink::start(network, hostname, gadget);
+    let wifi_interface = wifi.enabled().then(|| wifi.interface.clone());
+    wifi::start(wifi, hostname.clone(), network.ntp.clone());
+    uplink::start(network, hostname, gadget, wifi_interface);
 }

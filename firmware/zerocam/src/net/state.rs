@@ -128,7 +128,12 @@ pub fn json() -> String {
             opt(link.error.as_deref()),
         );
     }
-    let _ = write!(out, "],\"mdns\":{}}}", opt(mdns_name().map(|name| format!("{name}.local")).as_deref()));
+    let _ = write!(
+        out,
+        "],\"mdns\":{},\"wifi\":{}}}",
+        opt(mdns_name().map(|name| format!("{name}.local")).as_deref()),
+        crate::net::wifi::status::STATUS.json()
+    );
     out
 }
 

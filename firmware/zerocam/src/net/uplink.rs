@@ -22,17 +22,20 @@ const AUTO_INTERFACES_NO_GADGET: [&str; 3] = ["eth0", "usb0", "wlan0"];
 /// With no static fallback, DHCP is retried this often until a server answers.
 const DHCP_RETRY: Duration = Duration::from_secs(30);
 
-pub fn start(config: NetworkConfig, hostname: String, gadget: bool) {
-    let spawned =
-        std::thread::Builder::new().name("network".into()).spawn(move || run(&config, &hostname, gadget));
+/// `wifi`: the interface the Wi-Fi service runs itself (DHCP on each association), which
+/// "auto" must not pick.
+pub fn start(config: NetworkConfig, hostname: String, gadget: bool, wifi: Option<String>) {
+    let spawned = std::thread::Builder::new()
+        .name("network".into())
+        .spawn(move || run(&config, &hostname, gadget, wifi.as_deref()));
     if let Err(err) = spawned {
         state::fail(Role::Uplink, format!("cannot start the network thread: {err}"));
     }
 }
 
-fn run(config: &NetworkConfig, hostname: &str, gadget: bool) {
+fn run(config: &NetworkConfig, hostname: &str, gadget: bool, wifi: Option<&str>) {
     state::update(Role::Uplink, |link| link.status = "waiting for an interface".into());
-    let Some(interface) = wait_for_interface(config, gadget) else {
+    let Some(interface) = wait_for_interface(config, gadget, wifi) else {
         let reach = if gadget { "reach the camera over USB" } else { "the camera is unreachable" };
         state::update(Role::Uplink, |link| link.status = "no interface".into());
         state::fail(
@@ -185,7 +188,7 @@ fn write_resolv_conf(dns: &[Ipv4Addr]) {
     }
 }
 
-fn wait_for_interface(config: &NetworkConfig, gadget: bool) -> Option<String> {
+fn wait_for_interface(config: &NetworkConfig, gadget: bool, wifi: Option<&str>) -> Option<String> {
     let limit = Duration::from_secs(u64::from(config.interface_wait_secs));
     if config.interface != "auto" {
         let path = format!("/sys/class/net/{}", config.interface);
@@ -194,7 +197,11 @@ fn wait_for_interface(config: &NetworkConfig, gadget: bool) -> Option<String> {
     let started = std::time::Instant::now();
     loop {
         let candidates: &[&str] = if gadget { &AUTO_INTERFACES } else { &AUTO_INTERFACES_NO_GADGET };
-        if let Some(found) = candidates.iter().find(|name| Path::new("/sys/class/net").join(name).exists()) {
+        if let Some(found) = candidates
+            .iter()
+            .filter(|name| Some(**name) != wifi)
+            .find(|name| Path::new("/sys/class/net").join(name).exists())
+        {
             return Some((*found).to_owned());
         }
         if started.elapsed() >= limit {

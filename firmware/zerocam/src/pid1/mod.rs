@@ -134,7 +134,13 @@ pub fn start_network(config: &crate::config::Config) {
         log::error!("{err}");
     }
     let http_port = config.http.listen_addr(crate::system::RunMode::Pid1).port();
-    crate::net::start(config.network.clone(), config.usb.clone(), system.hostname.clone(), http_port);
+    crate::net::start(
+        config.network.clone(),
+        config.usb.clone(),
+        config.wifi.clone(),
+        system.hostname.clone(),
+        http_port,
+    );
 }
 
 /// Once streaming runs: helpers, extra modules and the watchdog (which watches streaming).
@@ -168,6 +174,11 @@ pub fn start_services(
         log::warn!("watchdog disabled in [system]: a hang will not reset the board");
     }
     Arc::new(Pid1Control)
+}
+
+/// Starts helper programs that PID 1 restarts whenever they exit (the Wi-Fi supplicant).
+pub fn supervise(helpers: &[config::HelperConfig]) {
+    supervisor::start(helpers);
 }
 
 fn write_sysctl(path: &str, value: &str) -> Result<(), Pid1Error> {
