@@ -17,9 +17,9 @@
 //! does), and a write the kernel unexpectedly took only in part.
 
 use super::clients::{ClientGuard, Deadline};
+use super::connection::send_parts;
 use super::shared::{HttpCounters, Shared};
 use super::socket_queue::{self, SendRoom};
-use super::write::write_all_vectored;
 use crate::pool::{Lease, Pool};
 use async_io::Async;
 use std::future::poll_fn;
@@ -151,11 +151,7 @@ impl FrameSender {
                 HttpCounters::bump(&shared.counters.frames_held);
                 let mut rest: &mut [IoSlice<'_>] = &mut parts;
                 IoSlice::advance_slices(&mut rest, taken);
-                client.set_deadline(Deadline::Write, shared.now_ms() + stall_ms);
-                write_all_vectored(socket, rest, || {
-                    client.set_deadline(Deadline::Write, shared.now_ms() + stall_ms);
-                })
-                .await?;
+                send_parts(socket, client, shared, rest).await?;
             }
             self.last_queued = queued + part_len;
             self.schedule_next(now_ms);

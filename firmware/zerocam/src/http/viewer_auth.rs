@@ -67,14 +67,9 @@ impl ViewerGate {
         }
         let right = match decode(encoded) {
             Some((user, password)) => {
-                let hash = shared
-                    .config
-                    .viewers
-                    .iter()
-                    .find(|account| account.user == user)
-                    .map_or(DUMMY_HASH, |account| account.password_hash.as_str())
-                    .to_string();
-                let known = shared.config.viewers.iter().any(|account| account.user == user);
+                let account = shared.config.viewers.iter().find(|account| account.user == user);
+                let known = account.is_some();
+                let hash = account.map_or(DUMMY_HASH, |account| account.password_hash.as_str()).to_string();
                 let matches = smol::unblock(move || password_matches(&password, &hash)).await;
                 known && matches
             }
