@@ -26,17 +26,21 @@ pub struct RunConfig {
     pub client_threads: usize,
 }
 
+/// How much of a server's log a row keeps (its warnings explain odd figures).
+const LOG_TAIL_LINES: usize = 6;
+
 pub fn run(server_cmd: &ServerCommand, config: &RunConfig) -> Result<RunStats> {
     let mut server = ServerProc::start(server_cmd, config.start_timeout)?;
     let client_config = ClientConfig {
         addr: server.addr(),
-        path: "/stream.mjpg".into(),
+        path: server_cmd.stream_path.into(),
         connect_timeout: config.connect_timeout,
     };
     let (results, mut samples) = drive_clients(&server, &client_config, config);
     if let Some(status) = server.exited() {
         samples.server_exit = Some(status.to_string());
     }
+    samples.log_tail = server.log_tail(LOG_TAIL_LINES);
     let stats = stats::summarize(server.name(), &results, samples);
     server.stop();
     Ok(stats)
@@ -87,6 +91,7 @@ async fn time_window(server: &ServerProc, shared: &Shared, config: &RunConfig) -
     let cpu0 = server.cpu_ms();
     let bench0 = procfs::cpu_ms(bench_pid).ok();
     let rss_start = server.memory().map(|m| m.rss_kib);
+    let threads0 = procfs::thread_cpu_ms(server.pid()).unwrap_or_default();
     let started = Instant::now();
     shared.phase.store(phase::MEASURE, Ordering::SeqCst);
 
@@ -97,6 +102,7 @@ async fn time_window(server: &ServerProc, shared: &Shared, config: &RunConfig) -
     let cpu1 = server.cpu_ms();
     let bench1 = procfs::cpu_ms(bench_pid).ok();
     let memory = server.memory();
+    let threads1 = procfs::thread_cpu_ms(server.pid()).unwrap_or_default();
     let diff = |a: Option<f64>, b: Option<f64>| Some(b? - a?);
     Samples {
         window_s,
@@ -106,5 +112,21 @@ async fn time_window(server: &ServerProc, shared: &Shared, config: &RunConfig) -
         rss_end_kib: memory.map(|m| m.rss_kib),
         rss_peak_kib: memory.map(|m| m.hwm_kib),
         server_exit: None,
+        threads_cpu_ms: thread_deltas(&threads0, &threads1),
+        log_tail: String::new(),
     }
+}
+
+/// CPU per thread name between two samples, busiest first (a thread born in the window
+/// counts from zero).
+fn thread_deltas(before: &[(String, f64)], after: &[(String, f64)]) -> Vec<(String, f64)> {
+    let mut deltas: Vec<(String, f64)> = after
+        .iter()
+        .map(|(name, ms)| {
+            let start = before.iter().find(|(known, _)| known == name).map_or(0.0, |(_, ms)| *ms);
+            (name.clone(), (ms - start).max(0.0))
+        })
+        .collect();
+    deltas.sort_by(|a, b| b.1.total_cmp(&a.1));
+    deltas
 }
