@@ -5,7 +5,7 @@
 
 use crate::client::{self, phase, ClientConfig, ClientResult, Shared};
 use crate::error::Result;
-use crate::procfs;
+use crate::procfs::{self, ThreadCpu};
 use crate::server_proc::{ServerCommand, ServerProc};
 use crate::stats::{self, RunStats, Samples};
 use smol::lock::Semaphore;
@@ -119,14 +119,22 @@ async fn time_window(server: &ServerProc, shared: &Shared, config: &RunConfig) -
 
 /// CPU per thread name between two samples, busiest first (a thread born in the window
 /// counts from zero).
-fn thread_deltas(before: &[(String, f64)], after: &[(String, f64)]) -> Vec<(String, f64)> {
-    let mut deltas: Vec<(String, f64)> = after
+fn thread_deltas(before: &[ThreadCpu], after: &[ThreadCpu]) -> Vec<ThreadCpu> {
+    let mut deltas: Vec<ThreadCpu> = after
         .iter()
-        .map(|(name, ms)| {
-            let start = before.iter().find(|(known, _)| known == name).map_or(0.0, |(_, ms)| *ms);
-            (name.clone(), (ms - start).max(0.0))
+        .map(|end| {
+            let start = before.iter().find(|known| known.name == end.name);
+            ThreadCpu {
+                name: end.name.clone(),
+                user_ms: (end.user_ms - start.map_or(0.0, |s| s.user_ms)).max(0.0),
+                system_ms: (end.system_ms - start.map_or(0.0, |s| s.system_ms)).max(0.0),
+                exec_ms: match start {
+                    Some(start) => end.exec_ms.zip(start.exec_ms).map(|(b, a)| (b - a).max(0.0)),
+                    None => end.exec_ms,
+                },
+            }
         })
         .collect();
-    deltas.sort_by(|a, b| b.1.total_cmp(&a.1));
+    deltas.sort_by(|a, b| b.total_ms().total_cmp(&a.total_ms()));
     deltas
 }

@@ -1,6 +1,7 @@
 //! Turning per-client results and process samples into the figures of one report row.
 
 use crate::client::{ClientError, ClientResult};
+use crate::procfs::ThreadCpu;
 
 /// Figures for one server at one client count.
 #[derive(Debug, Clone)]
@@ -35,7 +36,7 @@ pub struct RunStats {
     /// Set when the server process was gone by the end of the window.
     pub server_exit: Option<String>,
     /// Server CPU during the window by thread name, ms, busiest first.
-    pub threads_cpu_ms: Vec<(String, f64)>,
+    pub threads_cpu_ms: Vec<ThreadCpu>,
     /// The last lines of the server's log (stdout and stderr) at the end of the run.
     pub log_tail: String,
 }
@@ -48,14 +49,29 @@ impl RunStats {
     }
 
     /// Server CPU as a percentage of one core over the window.
-    /// Server CPU milliseconds per delivered frame.
+    /// Server CPU milliseconds per delivered frame: from the threads' exact scheduler
+    /// times where every thread has one (the peer bench's short windows on a 1-core board
+    /// add up to a few 10 ms ticks of utime+stime), else from /proc/PID/stat.
     pub fn cpu_ms_per_frame(&self) -> Option<f64> {
-        self.cpu_per_kframe().map(|ms| ms / 1000.0)
+        let exact: Option<f64> = if self.threads_cpu_ms.is_empty() {
+            None
+        } else {
+            self.threads_cpu_ms.iter().map(|t| t.exec_ms).sum()
+        };
+        match exact {
+            Some(ms) if self.frames > 0 => Some(ms / self.frames as f64),
+            _ => self.cpu_per_kframe().map(|ms| ms / 1000.0),
+        }
     }
 
     /// Bytes on the wire per delivered frame (the JPEG plus its part headers).
     pub fn bytes_per_frame(&self) -> Option<f64> {
         (self.frames > 0).then(|| self.bytes as f64 / self.frames as f64)
+    }
+
+    /// The slowest client's fps over the median client's: 1 is perfectly even sharing.
+    pub fn fairness(&self) -> Option<f64> {
+        ratio(Some(self.fps_min), Some(self.fps_median))
     }
 
     pub fn server_cpu_pct(&self) -> Option<f64> {
@@ -77,7 +93,7 @@ pub struct Samples {
     pub rss_end_kib: Option<u64>,
     pub rss_peak_kib: Option<u64>,
     pub server_exit: Option<String>,
-    pub threads_cpu_ms: Vec<(String, f64)>,
+    pub threads_cpu_ms: Vec<ThreadCpu>,
     pub log_tail: String,
 }
 

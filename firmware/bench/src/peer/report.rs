@@ -20,11 +20,6 @@ fn mib(kib: Option<u64>) -> Option<f64> {
     kib.map(|k| k as f64 / 1024.0)
 }
 
-/// The slowest client's rate over the median's: 1 is perfectly even sharing.
-pub fn fairness(stats: &RunStats) -> Option<f64> {
-    ratio(Some(stats.fps_min), Some(stats.fps_median))
-}
-
 pub fn setup_line(opts: &PeerOptions) -> String {
     format!(
         "{PREFIX} {} fps, quality {}, {:.0} s window after {:.0} s warm-up, clients {:?}",
@@ -46,7 +41,7 @@ pub fn progress_line(row: &PeerRow) -> String {
         r.fps_min,
         r.fps_median,
         r.fps_max,
-        num(r.cpu_ms_per_frame(), 2),
+        num(r.cpu_ms_per_frame(), 3),
         num(r.bytes_per_frame(), 0)
     )
 }
@@ -61,15 +56,15 @@ pub fn log_lines(row: &PeerRow) -> String {
         .collect()
 }
 
-/// Where a row's server CPU went, by thread, in ms per delivered frame.
+/// Where a row's server CPU went, by thread, in ms per delivered frame (of it in the kernel).
 fn threads_line(r: &RunStats) -> Option<String> {
     let frames = (r.frames > 0).then_some(r.frames as f64)?;
     let busy: Vec<String> = r
         .threads_cpu_ms
         .iter()
-        .filter(|(_, ms)| *ms > 0.0)
+        .filter(|t| t.total_ms() > 0.0)
         .take(4)
-        .map(|(name, ms)| format!("{name} {:.2}", ms / frames))
+        .map(|t| format!("{} {:.3} (sys {:.3})", t.name, t.total_ms() / frames, t.kernel_ms() / frames))
         .collect();
     (!busy.is_empty()).then(|| busy.join(", "))
 }
@@ -117,7 +112,7 @@ pub fn text(opts: &PeerOptions, rows: &[PeerRow]) -> String {
                     num(Some(r.fps_min), 1),
                     num(Some(r.fps_median), 1),
                     num(Some(r.fps_max), 1),
-                    num(r.cpu_ms_per_frame(), 2),
+                    num(r.cpu_ms_per_frame(), 3),
                     num(r.server_cpu_pct(), 1),
                     num(mib(r.rss_peak_kib), 1),
                     num(r.bytes_per_frame(), 0),
@@ -153,12 +148,12 @@ pub fn text(opts: &PeerOptions, rows: &[PeerRow]) -> String {
                 num(ratio(mib(zc.rss_peak_kib), mib(us.rss_peak_kib)), 3),
                 num(ratio(zc.bytes_per_frame(), us.bytes_per_frame()), 3),
                 num(ratio(Some(zc.fps_median), Some(us.fps_median)), 3),
-                num(fairness(zc), 2),
-                num(fairness(us), 2),
+                num(zc.fairness(), 2),
+                num(us.fairness(), 2),
             );
         }
     }
-    let _ = writeln!(out, "\nserver CPU by thread, ms per delivered frame (busiest first)");
+    let _ = writeln!(out, "\nserver CPU by thread, ms per delivered frame, busiest first (sys: of it in the kernel)");
     for row in rows {
         if let Some(line) = threads_line(&row.stats) {
             let r = &row.stats;
