@@ -105,7 +105,12 @@ fn server_commands(opts: &Options) -> Result<Vec<ServerCommand>> {
             "--port".into(),
             "{port}".into(),
         ];
-        servers.push(ServerCommand { name: "seed", stream_path: "/stream.mjpg", program: opts.python.clone(), args: args.into() });
+        servers.push(ServerCommand {
+            name: "seed",
+            stream_path: "/stream.mjpg",
+            program: opts.python.clone(),
+            args: args.into(),
+        });
     }
     if opts.only.zerocam() {
         let binary = match &opts.zerocam {
@@ -126,7 +131,12 @@ fn server_commands(opts: &Options) -> Result<Vec<ServerCommand>> {
             "--max-clients-per-peer".into(),
             "4096".into(),
         ];
-        servers.push(ServerCommand { name: "zerocam", stream_path: "/stream.mjpg", program: binary.into(), args: args.into() });
+        servers.push(ServerCommand {
+            name: "zerocam",
+            stream_path: "/stream.mjpg",
+            program: binary.into(),
+            args: args.into(),
+        });
     }
     Ok(servers)
 }

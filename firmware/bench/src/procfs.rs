@@ -53,14 +53,16 @@ pub fn thread_cpu_ms(pid: u32) -> io::Result<Vec<ThreadCpu>> {
     for entry in fs::read_dir(format!("/proc/{pid}/task"))? {
         let dir = entry?.path();
         // A thread can end between the listing and the reads: skip it.
-        let (Ok(stat), Ok(comm)) = (fs::read_to_string(dir.join("stat")), fs::read_to_string(dir.join("comm")))
+        let (Ok(stat), Ok(comm)) =
+            (fs::read_to_string(dir.join("stat")), fs::read_to_string(dir.join("comm")))
         else {
             continue;
         };
         let Some((user, system)) = parse_user_system_ticks(&stat) else { continue };
         let name = comm.trim().to_owned();
         let (user_ms, system_ms) = (user as f64 * 1000.0 / ticks_per_s, system as f64 * 1000.0 / ticks_per_s);
-        let exec_ms = fs::read_to_string(dir.join("schedstat")).ok().and_then(|text| parse_schedstat_ms(&text));
+        let exec_ms =
+            fs::read_to_string(dir.join("schedstat")).ok().and_then(|text| parse_schedstat_ms(&text));
         match threads.iter_mut().find(|known| known.name == name) {
             Some(total) => {
                 total.user_ms += user_ms;

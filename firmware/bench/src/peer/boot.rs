@@ -31,8 +31,7 @@ pub fn prepare() -> Result<()> {
     console::attach().map_err(|err| boot_error("console", err))?;
     // As zerocam's PID 1 sets it on the board (pid1/mod.rs): the largest send buffer a
     // socket may ask for. It is a ceiling, not a default: µStreamer keeps the kernel's.
-    std::fs::write("/proc/sys/net/core/wmem_max", "4194304\n")
-        .map_err(|err| boot_error("wmem_max", err))?;
+    std::fs::write("/proc/sys/net/core/wmem_max", "4194304\n").map_err(|err| boot_error("wmem_max", err))?;
     zerocam::net::link::set_up("lo").map_err(|err| boot_error("loopback up", err))?;
     load_module("vivid", VIVID_PARAMS)?;
     load_module("v4l2loopback", &format!("video_nr={LOOPBACK_NR} exclusive_caps=1 max_buffers=4"))?;

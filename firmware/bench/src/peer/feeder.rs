@@ -34,8 +34,9 @@ impl Feeder {
             .write(true)
             .open(device)
             .context(|| format!("opening {}", device.display()))?;
-        set_output_format(&out, width, height, largest, fps)
-            .map_err(|err| Error::Board(format!("{}: setting the MJPEG output format: {err}", device.display())))?;
+        set_output_format(&out, width, height, largest, fps).map_err(|err| {
+            Error::Board(format!("{}: setting the MJPEG output format: {err}", device.display()))
+        })?;
         out.write_all(&frames[0]).context(|| format!("writing a frame to {}", device.display()))?;
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
@@ -167,7 +168,13 @@ const fn iowr<T>(nr: u32) -> u32 {
     (3 << 30) | ((std::mem::size_of::<T>() as u32) << 16) | ((b'V' as u32) << 8) | nr
 }
 
-fn set_output_format(device: &File, width: u32, height: u32, largest: usize, fps: f64) -> std::io::Result<()> {
+fn set_output_format(
+    device: &File,
+    width: u32,
+    height: u32,
+    largest: usize,
+    fps: f64,
+) -> std::io::Result<()> {
     let mut format = Format { kind: BUF_TYPE_VIDEO_OUTPUT, fmt: FormatUnion { raw: [0; 200] } };
     format.fmt.pix = PixFormat {
         width,

@@ -73,9 +73,11 @@ pub fn failure_line(err: &Error) -> String {
     format!("{PREFIX} failed: {err}")
 }
 
-fn find<'a>(rows: &'a [PeerRow], source: Source, clients: usize, server: Server) -> Option<&'a RunStats> {
+fn find(rows: &[PeerRow], source: Source, clients: usize, server: Server) -> Option<&RunStats> {
     rows.iter()
-        .find(|row| row.source == source && row.stats.clients == clients && row.stats.server == server.label())
+        .find(|row| {
+            row.source == source && row.stats.clients == clients && row.stats.server == server.label()
+        })
         .map(|row| &row.stats)
 }
 
@@ -123,10 +125,14 @@ pub fn text(opts: &PeerOptions, rows: &[PeerRow]) -> String {
             }
         }
     }
-    let _ = writeln!(out, "(fps per client; cpu ms/f = server CPU ms per delivered frame; rss peak = VmHWM, MiB;");
+    let _ = writeln!(
+        out,
+        "(fps per client; cpu ms/f = server CPU ms per delivered frame; rss peak = VmHWM, MiB;"
+    );
     let _ = writeln!(out, " B/frame = bytes received per frame, part headers included)");
 
-    let _ = writeln!(out, "\nzerocam / ustreamer (below 1 = zerocam uses less); fairness = slowest / median fps");
+    let _ =
+        writeln!(out, "\nzerocam / ustreamer (below 1 = zerocam uses less); fairness = slowest / median fps");
     let _ = writeln!(
         out,
         "{:<6} {:>7} {:>9} {:>9} {:>8} {:>8} {:>10} {:>10}",
@@ -134,9 +140,10 @@ pub fn text(opts: &PeerOptions, rows: &[PeerRow]) -> String {
     );
     for &source in &opts.sources {
         for &clients in &opts.clients {
-            let (Some(zc), Some(us)) =
-                (find(rows, source, clients, Server::Zerocam), find(rows, source, clients, Server::Ustreamer))
-            else {
+            let (Some(zc), Some(us)) = (
+                find(rows, source, clients, Server::Zerocam),
+                find(rows, source, clients, Server::Ustreamer),
+            ) else {
                 continue;
             };
             let _ = writeln!(
@@ -153,7 +160,10 @@ pub fn text(opts: &PeerOptions, rows: &[PeerRow]) -> String {
             );
         }
     }
-    let _ = writeln!(out, "\nserver CPU by thread, ms per delivered frame, busiest first (sys: of it in the kernel)");
+    let _ = writeln!(
+        out,
+        "\nserver CPU by thread, ms per delivered frame, busiest first (sys: of it in the kernel)"
+    );
     for row in rows {
         if let Some(line) = threads_line(&row.stats) {
             let r = &row.stats;
