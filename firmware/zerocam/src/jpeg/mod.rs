@@ -20,6 +20,7 @@ mod encoder;
 mod error;
 mod headers;
 mod huffman;
+mod huffman_optimal;
 mod image;
 mod planes;
 mod quant;

@@ -5,10 +5,13 @@
 use super::dct;
 use super::tables::ZIGZAG;
 
-/// Fraction bits of the reciprocal multipliers. With 18 bits the product stays below 2^29
-/// for any 8-bit input (|coefficient| * reciprocal ≈ |orthonormal coefficient| * 2^18 / q,
-/// and orthonormal coefficients of 8-bit samples stay below 2^11).
-const RECIPROCAL_BITS: u32 = 18;
+/// Fraction bits of the reciprocal multipliers. The product is taken in 64 bits (one UMULL
+/// on the ARM1176): with only 18 bits and a 32-bit product, the reciprocal of a large step
+/// times the DCT's scale (up to about 6000) was off by up to 1 %, enough to round
+/// coefficients near a half-step the wrong way and cost measurable SSIM at low quality.
+/// The product stays below 2^42 (|coefficient| * reciprocal ≈ |orthonormal coefficient| *
+/// 2^30 / q, and orthonormal coefficients of 8-bit samples stay below 2^11).
+const RECIPROCAL_BITS: u32 = 30;
 
 /// Baseline Huffman tables only code magnitudes of up to 11 bits for DC and 10 bits for AC.
 const MAX_DC: i32 = 2047;
@@ -19,7 +22,7 @@ const MAX_AC: i32 = 1023;
 pub struct QuantTable {
     /// The table in zig-zag order, as the DQT segment carries it.
     pub zigzag: [u8; 64],
-    /// For each zig-zag position: `2^18 / (q * DCT output scale)`, rounded.
+    /// For each zig-zag position: `2^30 / (q * DCT output scale)`, rounded.
     reciprocal: [u32; 64],
 }
 
@@ -32,6 +35,12 @@ pub fn quality_percent(quality: u8) -> u32 {
     } else {
         200 - 2 * quality
     }
+}
+
+/// `magnitude / step`, rounded half up, via the step's reciprocal.
+#[inline(always)]
+fn scale_down(magnitude: u32, reciprocal: u32) -> i32 {
+    ((u64::from(magnitude) * u64::from(reciprocal) + (1 << (RECIPROCAL_BITS - 1))) >> RECIPROCAL_BITS) as i32
 }
 
 impl QuantTable {
@@ -62,8 +71,7 @@ impl QuantTable {
             // Round half away from zero on the magnitude; sign restored afterwards.
             let sign = value >> 31;
             let magnitude = ((value ^ sign) - sign) as u32;
-            let quantised = ((magnitude * self.reciprocal[position] + (1 << (RECIPROCAL_BITS - 1)))
-                >> RECIPROCAL_BITS) as i32;
+            let quantised = scale_down(magnitude, self.reciprocal[position]);
             let quantised = quantised.min(MAX_AC);
             zigzag_out[position] = (quantised ^ sign) - sign;
             nonzero |= u64::from(quantised != 0) << position;
@@ -72,8 +80,7 @@ impl QuantTable {
         let dc = dct_out[0];
         let sign = dc >> 31;
         let magnitude = ((dc ^ sign) - sign) as u32;
-        let quantised =
-            ((magnitude * self.reciprocal[0] + (1 << (RECIPROCAL_BITS - 1))) >> RECIPROCAL_BITS) as i32;
+        let quantised = scale_down(magnitude, self.reciprocal[0]);
         zigzag_out[0] = (quantised.min(MAX_DC) ^ sign) - sign;
         nonzero & !1
     }
