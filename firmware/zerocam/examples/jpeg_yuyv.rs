@@ -5,9 +5,11 @@
 //!     cargo run --release -p zerocam --example jpeg_yuyv -- WIDTH HEIGHT QUALITY < yuyv > mjpeg
 //!
 //! The JPEGs go to stdout back to back (an MJPEG elementary stream ffmpeg can read); the
-//! frame count and total bytes go to stderr as `frames N bytes B`.
+//! frame count, total bytes and encode time go to stderr as `frames N bytes B encode_ms T`
+//! (T: milliseconds per frame spent in `encode` alone).
 
 use std::io::{Read, Write};
+use std::time::{Duration, Instant};
 
 use zerocam::jpeg::{Frame, JpegEncoder, Pixels, Plane};
 
@@ -21,7 +23,7 @@ fn run() -> Result<(), String> {
     let width: u32 = parse(args.next(), "width")?;
     let height: u32 = parse(args.next(), "height")?;
     let quality: u8 = parse(args.next(), "quality")?;
-    if width == 0 || height == 0 || width % 2 != 0 || !(1..=100).contains(&quality) {
+    if width == 0 || height == 0 || !width.is_multiple_of(2) || !(1..=100).contains(&quality) {
         return Err(format!("bad size {width}x{height} or quality {quality}"));
     }
     let row_bytes = width as usize * 2;
@@ -29,7 +31,7 @@ fn run() -> Result<(), String> {
     let mut out = vec![0u8; frame.len() * 2 + 4096];
     let encoder = JpegEncoder::new(quality);
     let (mut stdin, mut stdout) = (std::io::stdin().lock(), std::io::stdout().lock());
-    let (mut frames, mut total) = (0u64, 0u64);
+    let (mut frames, mut total, mut encoding) = (0u64, 0u64, Duration::ZERO);
     loop {
         match stdin.read_exact(&mut frame) {
             Ok(()) => {}
@@ -37,17 +39,18 @@ fn run() -> Result<(), String> {
             Err(error) => return Err(format!("reading frames: {error}")),
         }
         let pixels = Pixels::Yuyv(Plane::new(&frame, row_bytes));
-        let len = encoder
-            .encode(&Frame { width, height, pixels }, &mut out)
-            .map_err(|error| format!("frame {frames}: {error}"))?;
+        let started = Instant::now();
+        let encoded = encoder.encode(&Frame { width, height, pixels }, &mut out);
+        encoding += started.elapsed();
+        let len = encoded.map_err(|error| format!("frame {frames}: {error}"))?;
         stdout.write_all(&out[..len]).map_err(|error| format!("writing: {error}"))?;
         frames += 1;
         total += len as u64;
     }
-    eprintln!("frames {frames} bytes {total}");
     if frames == 0 {
         return Err("no complete frame on stdin".into());
     }
+    eprintln!("frames {frames} bytes {total} encode_ms {:.3}", encoding.as_secs_f64() * 1e3 / frames as f64);
     Ok(())
 }
 

@@ -3,6 +3,8 @@
 use super::*;
 use jpeg_decoder::{Decoder, PixelFormat};
 
+mod libjpeg;
+
 /// A synthetic picture: the RGB it was made from, and its I420 planes (tight rows).
 struct Planar {
     width: usize,
