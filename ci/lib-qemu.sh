@@ -51,11 +51,12 @@ PY
 #   loaded (not isolated from the mDNS self-conflict fixed in net/mdns at the same time).
 #   The legacy camera is on the docs/HARDWARE.md list.
 # These are the card's settings, not the slot's: an update bundle boots unchanged.
+# QEMU_EXTRA_ARGS: more kernel arguments for one run (initcall_debug to profile the boot).
 qemu_prepare_card() {
     local image=$1 options
     options=$(mktemp)
     printf '%s\n' "# Emulation settings (ci/lib-qemu.sh)" \
-        "extra_args=zerocam.nowatchdog module_blacklist=vchiq,bcm2835_mmal_vchiq,bcm2835_v4l2" \
+        "extra_args=zerocam.nowatchdog module_blacklist=vchiq,bcm2835_mmal_vchiq,bcm2835_v4l2${QEMU_EXTRA_ARGS:+ $QEMU_EXTRA_ARGS}" \
         trial_watchdog=0 qemu=1 >"$options"
     mcopy -o -i "$image@@$(boot_partition_offset "$image")" "$options" ::/boot-options.txt
     rm -f "$options"
