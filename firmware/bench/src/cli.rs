@@ -12,6 +12,7 @@ and compare fps, CPU per frame, latency and memory.
 
 USAGE:
     zerocam-bench [OPTIONS]
+    zerocam-bench peer [OPTIONS]   zerocam against µStreamer on V4L2 sources (peer --help)
 
 OPTIONS:
     --clip FILE              MJPEG clip to replay [../shared/clips/vga-640x480-125f.mjpeg]
@@ -135,25 +136,25 @@ pub fn parse<I: IntoIterator<Item = OsString>>(args: I) -> Result<Command> {
     Ok(Command::Run(Box::new(opts)))
 }
 
-fn positive(flag: &str, text: &str) -> Result<f64> {
+pub fn positive(flag: &str, text: &str) -> Result<f64> {
     match text.parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
         _ => Err(Error::Usage(format!("{flag}: {text:?} is not a positive number"))),
     }
 }
 
-fn non_negative(flag: &str, text: &str) -> Result<f64> {
+pub fn non_negative(flag: &str, text: &str) -> Result<f64> {
     match text.parse::<f64>() {
         Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
         _ => Err(Error::Usage(format!("{flag}: {text:?} is not a number >= 0"))),
     }
 }
 
-fn seconds(flag: &str, text: &str) -> Result<Duration> {
+pub fn seconds(flag: &str, text: &str) -> Result<Duration> {
     positive(flag, text).map(Duration::from_secs_f64)
 }
 
-fn count(flag: &str, text: &str, range: std::ops::RangeInclusive<usize>) -> Result<usize> {
+pub fn count(flag: &str, text: &str, range: std::ops::RangeInclusive<usize>) -> Result<usize> {
     match text.trim().parse::<usize>() {
         Ok(n) if range.contains(&n) => Ok(n),
         _ => Err(Error::Usage(format!(
@@ -164,7 +165,7 @@ fn count(flag: &str, text: &str, range: std::ops::RangeInclusive<usize>) -> Resu
     }
 }
 
-fn client_list(flag: &str, text: &str) -> Result<Vec<usize>> {
+pub fn client_list(flag: &str, text: &str) -> Result<Vec<usize>> {
     let list = text.split(',').map(|item| count(flag, item, 1..=100_000)).collect::<Result<Vec<_>>>()?;
     if list.is_empty() {
         return Err(Error::Usage(format!("{flag}: empty list")));

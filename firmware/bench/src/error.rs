@@ -13,6 +13,8 @@ pub enum Error {
     Missing { what: &'static str, path: PathBuf },
     /// An I/O call failed; `context` says what we were doing.
     Io { context: String, source: io::Error },
+    /// The peer bench's board or source could not be set up (a module, a V4L2 device).
+    Board(String),
     /// A server exited or never answered on its port.
     ServerStart { server: String, reason: String, log: PathBuf, log_tail: String },
 }
@@ -28,6 +30,7 @@ impl fmt::Display for Error {
                 write!(f, "{what} not found: {} (relative paths are from {cwd})", path.display())
             }
             Error::Io { context, source } => write!(f, "{context}: {source}"),
+            Error::Board(msg) => write!(f, "bench board: {msg}"),
             Error::ServerStart { server, reason, log, log_tail } => {
                 write!(f, "{server} server did not start: {reason} (log: {})", log.display())?;
                 if !log_tail.is_empty() {

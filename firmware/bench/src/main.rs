@@ -7,6 +7,7 @@ mod client;
 mod error;
 mod http;
 mod multipart;
+mod peer;
 mod procfs;
 mod report;
 mod rlimit;
@@ -25,7 +26,12 @@ use std::process::ExitCode;
 const SPARE_FDS: u64 = 64;
 
 fn main() -> ExitCode {
-    match cli::parse(std::env::args_os().skip(1)) {
+    let mut args = std::env::args_os().skip(1).peekable();
+    if args.peek().is_some_and(|first| first == "peer") {
+        args.next();
+        return peer::main(args);
+    }
+    match cli::parse(args) {
         Ok(Command::Help) => {
             print!("{}", cli::HELP);
             ExitCode::SUCCESS
@@ -99,7 +105,12 @@ fn server_commands(opts: &Options) -> Result<Vec<ServerCommand>> {
             "--port".into(),
             "{port}".into(),
         ];
-        servers.push(ServerCommand { name: "seed", program: opts.python.clone(), args: args.into() });
+        servers.push(ServerCommand {
+            name: "seed",
+            stream_path: "/stream.mjpg",
+            program: opts.python.clone(),
+            args: args.into(),
+        });
     }
     if opts.only.zerocam() {
         let binary = match &opts.zerocam {
@@ -120,7 +131,12 @@ fn server_commands(opts: &Options) -> Result<Vec<ServerCommand>> {
             "--max-clients-per-peer".into(),
             "4096".into(),
         ];
-        servers.push(ServerCommand { name: "zerocam", program: binary.into(), args: args.into() });
+        servers.push(ServerCommand {
+            name: "zerocam",
+            stream_path: "/stream.mjpg",
+            program: binary.into(),
+            args: args.into(),
+        });
     }
     Ok(servers)
 }

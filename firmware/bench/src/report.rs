@@ -41,11 +41,12 @@ pub fn text(setup: &Setup, runs: &[RunStats], clients: &[usize]) -> String {
     );
     let _ = writeln!(
         out,
-        "{:<8} {:>7} {:>8} {:>7} {:>7} {:>7} {:>10} {:>8} {:>7} {:>7} {:>9} {:>8} {:>8} {:>5} {:>5} {:>5} {:>10}",
+        "{:<8} {:>7} {:>8} {:>7} {:>5} {:>7} {:>7} {:>10} {:>8} {:>7} {:>7} {:>9} {:>8} {:>8} {:>5} {:>5} {:>5} {:>10}",
         "server",
         "clients",
         "fps/cl",
         "min",
+        "fair",
         "frames",
         "MB/s",
         "cpu ms/kf",
@@ -63,11 +64,12 @@ pub fn text(setup: &Setup, runs: &[RunStats], clients: &[usize]) -> String {
     for r in ordered(runs, clients) {
         let _ = writeln!(
             out,
-            "{:<8} {:>7} {:>8} {:>7} {:>7} {:>7} {:>10} {:>8} {:>7} {:>7} {:>9} {:>8} {:>8} {:>5} {:>5} {:>5} {:>10}",
+            "{:<8} {:>7} {:>8} {:>7} {:>5} {:>7} {:>7} {:>10} {:>8} {:>7} {:>7} {:>9} {:>8} {:>8} {:>5} {:>5} {:>5} {:>10}",
             r.server,
             r.clients,
             num(Some(r.fps_mean), 2),
             num(Some(r.fps_min), 2),
+            num(r.fairness(), 2),
             r.frames,
             num(Some(r.mbytes_per_s), 1),
             num(r.cpu_per_kframe(), 1),
@@ -83,7 +85,10 @@ pub fn text(setup: &Setup, runs: &[RunStats], clients: &[usize]) -> String {
             num(r.bench_cpu_pct(), 1),
         );
     }
-    let _ = writeln!(out, "(rss in MiB; cpu ms/kf = server CPU ms per 1000 delivered frames)");
+    let _ = writeln!(
+        out,
+        "(rss in MiB; cpu ms/kf = server CPU ms per 1000 delivered frames; fair = slowest / median client fps)"
+    );
 
     let pairs = pairs(runs, clients);
     if !pairs.is_empty() {
@@ -171,7 +176,7 @@ pub fn json(setup: &Setup, runs: &[RunStats], clients: &[usize]) -> String {
             let errors: Vec<String> = r.error_samples.iter().map(|e| json_str(e)).collect();
             format!(
                 "    {{\"server\": {}, \"clients\": {}, \"window_s\": {}, \"fps_mean\": {}, \"fps_min\": {}, \
-                 \"frames\": {}, \"mbytes_per_s\": {}, \"server_cpu_ms\": {}, \"cpu_ms_per_1000_frames\": {}, \
+                 \"fps_median\": {}, \"frames\": {}, \"mbytes_per_s\": {}, \"server_cpu_ms\": {}, \"cpu_ms_per_1000_frames\": {}, \
                  \"server_cpu_pct\": {}, \"bench_cpu_pct\": {}, \"latency_p50_ms\": {}, \"latency_p99_ms\": {}, \
                  \"rss_start_kib\": {}, \"rss_end_kib\": {}, \"rss_peak_kib\": {}, \"zero_frame_clients\": {}, \
                  \"connect_failures\": {}, \"stream_errors\": {}, \"server_exit\": {}, \"errors\": [{}]}}",
@@ -180,6 +185,7 @@ pub fn json(setup: &Setup, runs: &[RunStats], clients: &[usize]) -> String {
                 json_num(Some(r.window_s)),
                 json_num(Some(r.fps_mean)),
                 json_num(Some(r.fps_min)),
+                json_num(Some(r.fps_median)),
                 r.frames,
                 json_num(Some(r.mbytes_per_s)),
                 json_num(r.server_cpu_ms),

@@ -5,7 +5,7 @@
 
 use crate::client::{self, phase, ClientConfig, ClientResult, Shared};
 use crate::error::Result;
-use crate::procfs;
+use crate::procfs::{self, ThreadCpu};
 use crate::server_proc::{ServerCommand, ServerProc};
 use crate::stats::{self, RunStats, Samples};
 use smol::lock::Semaphore;
@@ -26,17 +26,21 @@ pub struct RunConfig {
     pub client_threads: usize,
 }
 
+/// How much of a server's log a row keeps (its warnings explain odd figures).
+const LOG_TAIL_LINES: usize = 6;
+
 pub fn run(server_cmd: &ServerCommand, config: &RunConfig) -> Result<RunStats> {
     let mut server = ServerProc::start(server_cmd, config.start_timeout)?;
     let client_config = ClientConfig {
         addr: server.addr(),
-        path: "/stream.mjpg".into(),
+        path: server_cmd.stream_path.into(),
         connect_timeout: config.connect_timeout,
     };
     let (results, mut samples) = drive_clients(&server, &client_config, config);
     if let Some(status) = server.exited() {
         samples.server_exit = Some(status.to_string());
     }
+    samples.log_tail = server.log_tail(LOG_TAIL_LINES);
     let stats = stats::summarize(server.name(), &results, samples);
     server.stop();
     Ok(stats)
@@ -87,6 +91,7 @@ async fn time_window(server: &ServerProc, shared: &Shared, config: &RunConfig) -
     let cpu0 = server.cpu_ms();
     let bench0 = procfs::cpu_ms(bench_pid).ok();
     let rss_start = server.memory().map(|m| m.rss_kib);
+    let threads0 = procfs::thread_cpu_ms(server.pid()).unwrap_or_default();
     let started = Instant::now();
     shared.phase.store(phase::MEASURE, Ordering::SeqCst);
 
@@ -97,6 +102,7 @@ async fn time_window(server: &ServerProc, shared: &Shared, config: &RunConfig) -
     let cpu1 = server.cpu_ms();
     let bench1 = procfs::cpu_ms(bench_pid).ok();
     let memory = server.memory();
+    let threads1 = procfs::thread_cpu_ms(server.pid()).unwrap_or_default();
     let diff = |a: Option<f64>, b: Option<f64>| Some(b? - a?);
     Samples {
         window_s,
@@ -106,5 +112,29 @@ async fn time_window(server: &ServerProc, shared: &Shared, config: &RunConfig) -
         rss_end_kib: memory.map(|m| m.rss_kib),
         rss_peak_kib: memory.map(|m| m.hwm_kib),
         server_exit: None,
+        threads_cpu_ms: thread_deltas(&threads0, &threads1),
+        log_tail: String::new(),
     }
+}
+
+/// CPU per thread name between two samples, busiest first (a thread born in the window
+/// counts from zero).
+fn thread_deltas(before: &[ThreadCpu], after: &[ThreadCpu]) -> Vec<ThreadCpu> {
+    let mut deltas: Vec<ThreadCpu> = after
+        .iter()
+        .map(|end| {
+            let start = before.iter().find(|known| known.name == end.name);
+            ThreadCpu {
+                name: end.name.clone(),
+                user_ms: (end.user_ms - start.map_or(0.0, |s| s.user_ms)).max(0.0),
+                system_ms: (end.system_ms - start.map_or(0.0, |s| s.system_ms)).max(0.0),
+                exec_ms: match start {
+                    Some(start) => end.exec_ms.zip(start.exec_ms).map(|(b, a)| (b - a).max(0.0)),
+                    None => end.exec_ms,
+                },
+            }
+        })
+        .collect();
+    deltas.sort_by(|a, b| b.total_ms().total_cmp(&a.total_ms()));
+    deltas
 }

@@ -22,8 +22,10 @@ const STOP_GRACE: Duration = Duration::from_secs(3);
 /// The command line of a server, minus the port, which is picked per run.
 #[derive(Debug, Clone)]
 pub struct ServerCommand {
-    /// "seed" or "zerocam": used in the report and in messages.
+    /// "seed", "zerocam" or "ustreamer": used in the report and in messages.
     pub name: &'static str,
+    /// The URL path of the MJPEG stream (zerocam and the seed: /stream.mjpg).
+    pub stream_path: &'static str,
     pub program: OsString,
     /// Arguments; `{port}` in any of them is replaced by the port.
     pub args: Vec<OsString>,
@@ -128,13 +130,18 @@ impl ServerProc {
         }
     }
 
-    fn start_error(&self, reason: String) -> Error {
-        let log_tail = fs::read_to_string(&self.log)
+    /// The last `lines` lines of the server's log so far ("" if it cannot be read).
+    pub fn log_tail(&self, lines: usize) -> String {
+        fs::read_to_string(&self.log)
             .map(|text| {
-                let lines: Vec<&str> = text.lines().collect();
-                lines[lines.len().saturating_sub(15)..].join("\n")
+                let all: Vec<&str> = text.lines().collect();
+                all[all.len().saturating_sub(lines)..].join("\n")
             })
-            .unwrap_or_default();
+            .unwrap_or_default()
+    }
+
+    fn start_error(&self, reason: String) -> Error {
+        let log_tail = self.log_tail(15);
         Error::ServerStart { server: self.name.to_owned(), reason, log: self.log.clone(), log_tail }
     }
 

@@ -1,6 +1,7 @@
 //! Turning per-client results and process samples into the figures of one report row.
 
 use crate::client::{ClientError, ClientResult};
+use crate::procfs::ThreadCpu;
 
 /// Figures for one server at one client count.
 #[derive(Debug, Clone)]
@@ -11,7 +12,11 @@ pub struct RunStats {
     pub window_s: f64,
     pub fps_mean: f64,
     pub fps_min: f64,
+    pub fps_median: f64,
+    pub fps_max: f64,
     pub frames: u64,
+    /// Bytes received by all clients during the window (parts, headers and boundaries).
+    pub bytes: u64,
     pub mbytes_per_s: f64,
     /// Server CPU (user+system, all threads) during the window, ms.
     pub server_cpu_ms: Option<f64>,
@@ -30,6 +35,10 @@ pub struct RunStats {
     pub error_samples: Vec<String>,
     /// Set when the server process was gone by the end of the window.
     pub server_exit: Option<String>,
+    /// Server CPU during the window by thread name, ms, busiest first.
+    pub threads_cpu_ms: Vec<ThreadCpu>,
+    /// The last lines of the server's log (stdout and stderr) at the end of the run.
+    pub log_tail: String,
 }
 
 impl RunStats {
@@ -40,6 +49,31 @@ impl RunStats {
     }
 
     /// Server CPU as a percentage of one core over the window.
+    /// Server CPU milliseconds per delivered frame: from the threads' exact scheduler
+    /// times where every thread has one (the peer bench's short windows on a 1-core board
+    /// add up to a few 10 ms ticks of utime+stime), else from /proc/PID/stat.
+    pub fn cpu_ms_per_frame(&self) -> Option<f64> {
+        let exact: Option<f64> = if self.threads_cpu_ms.is_empty() {
+            None
+        } else {
+            self.threads_cpu_ms.iter().map(|t| t.exec_ms).sum()
+        };
+        match exact {
+            Some(ms) if self.frames > 0 => Some(ms / self.frames as f64),
+            _ => self.cpu_per_kframe().map(|ms| ms / 1000.0),
+        }
+    }
+
+    /// Bytes on the wire per delivered frame (the JPEG plus its part headers).
+    pub fn bytes_per_frame(&self) -> Option<f64> {
+        (self.frames > 0).then(|| self.bytes as f64 / self.frames as f64)
+    }
+
+    /// The slowest client's fps over the median client's: 1 is perfectly even sharing.
+    pub fn fairness(&self) -> Option<f64> {
+        ratio(Some(self.fps_min), Some(self.fps_median))
+    }
+
     pub fn server_cpu_pct(&self) -> Option<f64> {
         Some(self.server_cpu_ms? / (self.window_s * 10.0))
     }
@@ -59,6 +93,8 @@ pub struct Samples {
     pub rss_end_kib: Option<u64>,
     pub rss_peak_kib: Option<u64>,
     pub server_exit: Option<String>,
+    pub threads_cpu_ms: Vec<ThreadCpu>,
+    pub log_tail: String,
 }
 
 const MAX_ERROR_SAMPLES: usize = 3;
@@ -68,6 +104,8 @@ pub fn summarize(server: &'static str, results: &[ClientResult], samples: Sample
     // Failed clients count as 0 fps: the mean and min are over every client that was asked
     // for, so a server that refuses clients cannot look better for it.
     let fps: Vec<f64> = results.iter().map(|r| r.frames as f64 / window).collect();
+    let mut sorted_fps = fps.clone();
+    sorted_fps.sort_unstable_by(f64::total_cmp);
     let mut latencies: Vec<i64> = results.iter().flat_map(|r| r.latencies_us.iter().copied()).collect();
     latencies.sort_unstable();
     let mut error_samples: Vec<String> = Vec::new();
@@ -85,8 +123,11 @@ pub fn summarize(server: &'static str, results: &[ClientResult], samples: Sample
         clients: results.len(),
         window_s: samples.window_s,
         fps_mean: if fps.is_empty() { 0.0 } else { fps.iter().sum::<f64>() / fps.len() as f64 },
-        fps_min: fps.iter().copied().reduce(f64::min).unwrap_or(0.0),
+        fps_min: sorted_fps.first().copied().unwrap_or(0.0),
+        fps_median: median(&sorted_fps),
+        fps_max: sorted_fps.last().copied().unwrap_or(0.0),
         frames: results.iter().map(|r| r.frames).sum(),
+        bytes: results.iter().map(|r| r.bytes).sum(),
         mbytes_per_s: results.iter().map(|r| r.bytes).sum::<u64>() as f64 / window / 1e6,
         server_cpu_ms: samples.server_cpu_ms,
         bench_cpu_ms: samples.bench_cpu_ms,
@@ -100,6 +141,17 @@ pub fn summarize(server: &'static str, results: &[ClientResult], samples: Sample
         stream_errors: count_errors(|e| matches!(e, ClientError::Stream(_))),
         error_samples,
         server_exit: samples.server_exit,
+        threads_cpu_ms: samples.threads_cpu_ms,
+        log_tail: samples.log_tail,
+    }
+}
+
+/// The median of sorted values (the mean of the middle two for an even count); 0 if none.
+pub fn median(sorted: &[f64]) -> f64 {
+    match sorted.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
     }
 }
 
@@ -135,6 +187,13 @@ mod tests {
     }
 
     #[test]
+    fn medians() {
+        assert_eq!(median(&[]), 0.0);
+        assert_eq!(median(&[1.0, 2.0, 9.0]), 2.0);
+        assert_eq!(median(&[1.0, 2.0, 4.0, 9.0]), 3.0);
+    }
+
+    #[test]
     fn failed_clients_pull_the_mean_down() {
         let ok = ClientResult { frames: 250, latencies_us: vec![1000; 250], ..Default::default() };
         let failed =
@@ -142,6 +201,7 @@ mod tests {
         let stats = summarize("seed", &[ok, failed], Samples { window_s: 10.0, ..Default::default() });
         assert_eq!(stats.fps_mean, 12.5);
         assert_eq!(stats.fps_min, 0.0);
+        assert_eq!((stats.fps_median, stats.fps_max), (12.5, 25.0));
         assert_eq!((stats.zero_frame_clients, stats.connect_failures, stats.stream_errors), (1, 1, 0));
         assert_eq!(stats.latency_p99_ms, Some(1.0));
         assert_eq!(stats.error_samples, vec!["connect: refused".to_owned()]);

@@ -8,7 +8,7 @@
 
 mod cmdline;
 pub mod config;
-mod console;
+pub mod console;
 mod error;
 mod hostname;
 pub mod modules;

@@ -41,14 +41,17 @@ impl Device {
     /// on a capture device a filled frame, on an M2M device a filled CAPTURE buffer).
     /// `Ok(None)`: nothing came in time; an error or hang-up from poll() without a buffer
     /// is a device failure.
+    ///
+    /// poll() first, then one VIDIOC_DQBUF: a camera's next frame is almost never ready
+    /// the moment the last one was handed back, so trying DQBUF first cost a failed ioctl
+    /// per frame, a system call being most of the passthrough camera thread's work next to
+    /// its one copy (ci/bench-peer prints that thread's time). A buffer that is ready
+    /// makes poll() return at once.
     pub fn dequeue_within<T>(
         &self,
         timeout: Duration,
         mut dequeue: impl FnMut() -> Result<Option<T>, V4l2Error>,
     ) -> Result<Option<T>, V4l2Error> {
-        if let Some(done) = dequeue()? {
-            return Ok(Some(done));
-        }
         // Only absurd durations fail to convert; a second is then a safe wait.
         let timeout = Timespec::try_from(timeout).unwrap_or(Timespec { tv_sec: 1, tv_nsec: 0 });
         let fd = self.fd();
