@@ -26,7 +26,7 @@ pub enum SessionError {
         id: String,
         size: Resolution,
     },
-    NotYuv420 {
+    NotYuv {
         id: String,
         got: String,
     },
@@ -66,9 +66,11 @@ impl fmt::Display for SessionError {
             SessionError::Acquire { id, err } => write!(f, "camera {id} is busy or gone: {err}"),
             SessionError::NoConfiguration { id } => write!(f, "camera {id} offers no video stream"),
             SessionError::Unsupported { id, size } => {
-                write!(f, "camera {id} cannot deliver YUV420 at {size}")
+                write!(f, "camera {id} cannot deliver YUV420 or NV12 at {size}")
             }
-            SessionError::NotYuv420 { id, got } => write!(f, "camera {id} offers {got}, not YUV420"),
+            SessionError::NotYuv { id, got } => {
+                write!(f, "camera {id} offers {got}, neither YUV420 nor NV12")
+            }
             SessionError::Configure(err) => write!(f, "cannot configure the camera: {err}"),
             SessionError::Allocate(err) => write!(f, "cannot allocate frame buffers: {err}"),
             SessionError::Layout(err) => write!(f, "unusable frame buffer: {err}"),

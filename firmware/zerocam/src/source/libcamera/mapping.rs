@@ -3,7 +3,7 @@
 
 use super::error::SessionError;
 use super::extents::plan_maps;
-use super::layout::Yuv420Layout;
+use super::layout::{YuvFormat, YuvLayout};
 use crate::jpeg::{Frame, Pixels, Plane};
 use rustix::mm::{mmap, munmap, MapFlags, ProtFlags};
 use std::ffi::c_void;
@@ -25,16 +25,16 @@ impl Drop for Mapping {
     }
 }
 
-/// One YUV420 frame buffer, readable as a [`Frame`] for the encoder.
+/// One YUV420 or NV12 frame buffer, readable as a [`Frame`] for the encoder.
 pub struct MappedBuffer {
     maps: heapless::Vec<Mapping, 3>,
-    layout: Yuv420Layout,
-    /// For Y, U, V: index into `maps` and offset inside that mapping.
-    planes: [(usize, usize); 3],
+    layout: YuvLayout,
+    /// For each plane of `layout`: index into `maps` and offset inside that mapping.
+    planes: heapless::Vec<(usize, usize), 3>,
 }
 
 impl MappedBuffer {
-    pub fn new(layout: Yuv420Layout) -> Result<MappedBuffer, SessionError> {
+    pub fn new(layout: YuvLayout) -> Result<MappedBuffer, SessionError> {
         let plan = plan_maps(&layout.planes, rustix::param::page_size());
         let mut maps: heapless::Vec<Mapping, 3> = heapless::Vec::new();
         for extent in &plan.extents {
@@ -68,8 +68,10 @@ impl MappedBuffer {
     /// write the buffer: between the request's completion and its requeue.
     pub fn frame(&self) -> Frame<'_> {
         let plane = |index: usize| {
-            let (map, offset) = self.planes[index];
-            let layout = self.layout.planes[index];
+            let (Some(&(map, offset)), Some(layout)) = (self.planes.get(index), self.layout.planes.get(index))
+            else {
+                return Plane::new(&[], 1);
+            };
             let bytes = match self.maps.get(map) {
                 // SAFETY: plan_maps put offset..offset+len of this plane inside the mapping,
                 // which lives as long as &self.
@@ -82,10 +84,10 @@ impl MappedBuffer {
             };
             Plane::new(bytes, layout.stride)
         };
-        Frame {
-            width: self.layout.width,
-            height: self.layout.height,
-            pixels: Pixels::I420 { y: plane(0), u: plane(1), v: plane(2) },
-        }
+        let pixels = match self.layout.format {
+            YuvFormat::I420 => Pixels::I420 { y: plane(0), u: plane(1), v: plane(2) },
+            YuvFormat::Nv12 => Pixels::Nv12 { y: plane(0), uv: plane(1) },
+        };
+        Frame { width: self.layout.width, height: self.layout.height, pixels }
     }
 }
