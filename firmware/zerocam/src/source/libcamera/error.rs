@@ -47,6 +47,7 @@ pub enum SessionError {
     },
     RequestsFailing {
         count: u32,
+        last: &'static str,
     },
 }
 
@@ -81,7 +82,9 @@ impl fmt::Display for SessionError {
             SessionError::Queue(err) => write!(f, "cannot queue a capture request: {err}"),
             SessionError::Disconnected => f.write_str("camera disconnected"),
             SessionError::Stalled { secs } => write!(f, "camera delivered no frame for {secs} s"),
-            SessionError::RequestsFailing { count } => write!(f, "{count} capture requests in a row failed"),
+            SessionError::RequestsFailing { count, last } => {
+                write!(f, "{count} capture requests in a row failed (the last: {last})")
+            }
         }
     }
 }

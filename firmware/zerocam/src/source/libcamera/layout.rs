@@ -111,6 +111,29 @@ fn geometry(format: YuvFormat, w: usize, h: usize, stride: usize) -> heapless::V
     planes
 }
 
+impl YuvLayout {
+    /// The whole picture as one range of one dmabuf, `(fd, offset, len)`, when its planes lie
+    /// exactly as V4L2's single-plane YUV420 / NV12 put them (Y rows at the stride, then U
+    /// and V at half of it, or UV at the stride, without gaps). That is what a V4L2
+    /// memory-to-memory encoder takes; the Raspberry Pi ISP's buffers look like this.
+    pub fn packed(&self) -> Option<(i32, usize, usize)> {
+        let first = self.planes.first()?;
+        if first.stride % 2 != 0 {
+            return None;
+        }
+        let geometry = geometry(self.format, self.width as usize, self.height as usize, first.stride);
+        let mut expected = first.offset;
+        for (plane, &(rows, stride, _)) in self.planes.iter().zip(geometry.iter()) {
+            if plane.fd != first.fd || plane.offset != expected || plane.stride != stride {
+                return None;
+            }
+            expected += rows * stride;
+        }
+        let last = self.planes.last()?;
+        Some((first.fd, first.offset, last.offset + last.len - first.offset))
+    }
+}
+
 /// Describes a `width`x`height` buffer of `format` with Y stride `stride` made of `planes`.
 pub fn yuv_layout(
     format: YuvFormat,
@@ -127,8 +150,16 @@ pub fn yuv_layout(
     if geometry.iter().any(|&(_, plane_stride, row_bytes)| plane_stride < row_bytes) {
         return Err(LayoutError::StrideTooSmall { stride, width });
     }
+    // Empty planes carry nothing: libcamera 0.4's virtual pipeline hands out NV12 buffers
+    // with an empty third plane (it sizes planes for three whatever the format).
+    let mut given: heapless::Vec<PlaneSpan, 3> = heapless::Vec::new();
+    for span in planes.iter().filter(|span| span.len > 0) {
+        if given.push(*span).is_err() {
+            return Err(LayoutError::PlaneCount { format, count: planes.len() });
+        }
+    }
     let mut spans: heapless::Vec<PlaneSpan, 3> = heapless::Vec::new();
-    match planes {
+    match given.as_slice() {
         [all] => {
             // One plane holding all components, each right after the other; the last needs
             // no padding after its last row.
@@ -141,14 +172,18 @@ pub fn yuv_layout(
                 };
                 let whole = offset + needed(rows, plane_stride, row_bytes);
                 if all.len < whole {
-                    return Err(LayoutError::PlaneTooShort { plane: format.name(), len: all.len, needed: whole });
+                    return Err(LayoutError::PlaneTooShort {
+                        plane: format.name(),
+                        len: all.len,
+                        needed: whole,
+                    });
                 }
                 let _ = spans.push(PlaneSpan { fd: all.fd, offset: all.offset + offset, len });
                 offset += len;
             }
         }
         several if several.len() == geometry.len() => spans.extend(several.iter().copied()),
-        other => return Err(LayoutError::PlaneCount { format, count: other.len() }),
+        _ => return Err(LayoutError::PlaneCount { format, count: planes.len() }),
     }
     let mut layouts = heapless::Vec::new();
     for ((span, &(rows, plane_stride, row_bytes)), &plane) in
@@ -158,7 +193,12 @@ pub fn yuv_layout(
         if span.len < need {
             return Err(LayoutError::PlaneTooShort { plane, len: span.len, needed: need });
         }
-        let _ = layouts.push(PlaneLayout { fd: span.fd, offset: span.offset, len: span.len, stride: plane_stride });
+        let _ = layouts.push(PlaneLayout {
+            fd: span.fd,
+            offset: span.offset,
+            len: span.len,
+            stride: plane_stride,
+        });
     }
     Ok(YuvLayout { format, width, height, planes: layouts })
 }
@@ -184,7 +224,8 @@ mod tests {
     #[test]
     fn one_plane_is_split_into_y_u_v() {
         // 100x50 with stride 128: Y 128*50, U and V 64*25 each.
-        let layout = yuv_layout(YuvFormat::I420, 100, 50, 128, &[span(4096, 128 * 50 + 2 * 64 * 25)]).expect("valid");
+        let layout =
+            yuv_layout(YuvFormat::I420, 100, 50, 128, &[span(4096, 128 * 50 + 2 * 64 * 25)]).expect("valid");
         let offsets: Vec<usize> = layout.planes.iter().map(|p| p.offset).collect();
         assert_eq!(offsets, [4096, 4096 + 6400, 4096 + 6400 + 1600]);
         assert_eq!(layout.planes.iter().map(|p| p.len).collect::<Vec<_>>(), [6400, 1600, 1600]);
@@ -204,12 +245,18 @@ mod tests {
     #[test]
     fn inconsistent_buffers_are_refused_with_a_reason() {
         let ok = [span(0, 640 * 480), span(0, 320 * 240), span(0, 320 * 240)];
-        assert_eq!(yuv_layout(YuvFormat::I420, 0, 480, 640, &ok), Err(LayoutError::ZeroSize { width: 0, height: 480 }));
+        assert_eq!(
+            yuv_layout(YuvFormat::I420, 0, 480, 640, &ok),
+            Err(LayoutError::ZeroSize { width: 0, height: 480 })
+        );
         assert_eq!(
             yuv_layout(YuvFormat::I420, 640, 480, 600, &ok),
             Err(LayoutError::StrideTooSmall { stride: 600, width: 640 })
         );
-        assert_eq!(yuv_layout(YuvFormat::I420, 640, 480, 640, &ok[..2]), Err(LayoutError::PlaneCount { format: YuvFormat::I420, count: 2 }));
+        assert_eq!(
+            yuv_layout(YuvFormat::I420, 640, 480, 640, &ok[..2]),
+            Err(LayoutError::PlaneCount { format: YuvFormat::I420, count: 2 })
+        );
         let short_v = [ok[0], ok[1], span(0, 100)];
         let err = yuv_layout(YuvFormat::I420, 640, 480, 640, &short_v).expect_err("short V");
         assert_eq!(err, LayoutError::PlaneTooShort { plane: "V", len: 100, needed: 320 * 240 });
@@ -227,9 +274,15 @@ mod tests {
         assert_eq!((layout.planes[1].offset, layout.planes[1].stride), (640 * 480, 640));
         // One plane holding both, 65 wide: 33 UV pairs (66 bytes) per row at stride 68.
         let one = yuv_layout(YuvFormat::Nv12, 65, 5, 68, &[span(100, 68 * 5 + 68 * 2 + 66)]).expect("valid");
-        assert_eq!(one.planes.iter().map(|p| (p.offset, p.len)).collect::<Vec<_>>(), [(100, 340), (440, 202)]);
+        assert_eq!(
+            one.planes.iter().map(|p| (p.offset, p.len)).collect::<Vec<_>>(),
+            [(100, 340), (440, 202)]
+        );
         let short = yuv_layout(YuvFormat::Nv12, 640, 480, 640, &[planes[0], span(0, 640 * 239)]);
         assert_eq!(short, Err(LayoutError::PlaneTooShort { plane: "UV", len: 640 * 239, needed: 640 * 240 }));
+        // libcamera 0.4's virtual pipeline: a third, empty plane.
+        let empty_third = yuv_layout(YuvFormat::Nv12, 640, 480, 640, &[planes[0], planes[1], span(0, 0)]);
+        assert_eq!(empty_third.expect("valid").planes.len(), 2);
         let three = yuv_layout(YuvFormat::Nv12, 640, 480, 640, &[planes[0], planes[1], planes[1]]);
         let err = three.expect_err("NV12 has two planes");
         assert_eq!(err.to_string(), "NV12 buffer has 3 planes, expected 1 or 2");
@@ -241,12 +294,30 @@ mod tests {
     }
 
     #[test]
+    fn packed_buffers_are_recognised_for_the_m2m_encoder() {
+        let i420 = [span(0, 640 * 480), span(640 * 480, 320 * 240), span(640 * 480 + 320 * 240, 320 * 240)];
+        let layout = yuv_layout(YuvFormat::I420, 640, 480, 640, &i420).expect("valid");
+        assert_eq!(layout.packed(), Some((7, 0, 640 * 480 * 3 / 2)));
+        let nv12 = [span(4096, 640 * 480), span(4096 + 640 * 480, 640 * 240), span(0, 0)];
+        let layout = yuv_layout(YuvFormat::Nv12, 640, 480, 640, &nv12).expect("valid");
+        assert_eq!(layout.packed(), Some((7, 4096, 640 * 480 * 3 / 2)));
+        // A gap between Y and U (a chroma plane aligned to 4 kB): not what V4L2 expects.
+        let gap = [span(0, 640 * 480), span(311_296, 320 * 240), span(311_296 + 320 * 240, 320 * 240)];
+        assert_eq!(yuv_layout(YuvFormat::I420, 640, 480, 640, &gap).expect("valid").packed(), None);
+        // Planes in two dmabufs.
+        let mut split = i420;
+        split[1].fd = 8;
+        assert_eq!(yuv_layout(YuvFormat::I420, 640, 480, 640, &split).expect("valid").packed(), None);
+    }
+
+    #[test]
     fn a_layout_feeds_the_jpeg_encoder() {
         use crate::jpeg::{Frame, JpegEncoder, Pixels, Plane};
         let (width, height, stride) = (48u32, 32u32, 64u32);
         let mut buffer = vec![128u8; 64 * 32 + 2 * 32 * 16];
         buffer[..64 * 32].iter_mut().enumerate().for_each(|(i, b)| *b = (i % 256) as u8);
-        let layout = yuv_layout(YuvFormat::I420, width, height, stride, &[span(0, buffer.len())]).expect("valid");
+        let layout =
+            yuv_layout(YuvFormat::I420, width, height, stride, &[span(0, buffer.len())]).expect("valid");
         let plane = |p: PlaneLayout| Plane::new(&buffer[p.offset..p.offset + p.len], p.stride);
         let frame = Frame {
             width,

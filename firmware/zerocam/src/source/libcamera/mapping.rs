@@ -31,6 +31,9 @@ pub struct MappedBuffer {
     layout: YuvLayout,
     /// For each plane of `layout`: index into `maps` and offset inside that mapping.
     planes: heapless::Vec<(usize, usize), 3>,
+    /// The whole picture as one slice (mapping, offset, len), when it is packed the way a
+    /// V4L2 M2M encoder takes it ([`YuvLayout::packed`]).
+    packed: Option<(usize, usize, usize)>,
 }
 
 impl MappedBuffer {
@@ -61,14 +64,34 @@ impl MappedBuffer {
             .map_err(|errno| SessionError::Map { len: extent.len, err: errno.into() })?;
             maps.push(Mapping { ptr, len: extent.len }).map_err(|_| bad_fd())?;
         }
-        Ok(MappedBuffer { maps, layout, planes: plan.planes })
+        // All planes of a packed buffer share one dmabuf, so one mapping holds them.
+        let packed = layout.packed().and_then(|(_, _, len)| {
+            let &(map, offset) = plan.planes.first()?;
+            let mapping = maps.get(map)?;
+            (offset + len <= mapping.len).then_some((map, offset, len))
+        });
+        Ok(MappedBuffer { maps, layout, planes: plan.planes, packed })
+    }
+
+    /// The whole picture as V4L2's single-plane YUV420 / NV12, if the buffer is laid out so.
+    /// Same validity as [`MappedBuffer::frame`].
+    pub fn packed(&self) -> Option<&[u8]> {
+        let (map, offset, len) = self.packed?;
+        let mapping = self.maps.get(map)?;
+        // SAFETY: checked in `new` to lie inside the mapping, which lives as long as &self.
+        Some(unsafe { std::slice::from_raw_parts(mapping.ptr.cast::<u8>().add(offset), len) })
+    }
+
+    pub fn is_packed(&self) -> bool {
+        self.packed.is_some()
     }
 
     /// The picture as the encoder reads it. Only valid to read while the camera does not
     /// write the buffer: between the request's completion and its requeue.
     pub fn frame(&self) -> Frame<'_> {
         let plane = |index: usize| {
-            let (Some(&(map, offset)), Some(layout)) = (self.planes.get(index), self.layout.planes.get(index))
+            let (Some(&(map, offset)), Some(layout)) =
+                (self.planes.get(index), self.layout.planes.get(index))
             else {
                 return Plane::new(&[], 1);
             };

@@ -79,6 +79,7 @@ impl LibcameraSource {
             camera_id: self.camera_id.clone(),
             size,
             plan: plan::ControlPlan::new(&self.config),
+            quality: self.config.quality.clamp(1, 100) as u8,
         };
         let mut backoff = super::backoff::Backoff::new(FIRST_RETRY, LONGEST_RETRY);
         supervise::supervise(&mut output, &mut cards, &mut backoff, |output| {

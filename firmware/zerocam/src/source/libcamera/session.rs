@@ -11,16 +11,19 @@ use super::plan::ControlPlan;
 use super::status::{self, CameraStatus, Metadata};
 use super::supervise::SessionEnd;
 use crate::camera::{unix_now_us, FrameOutput};
+use crate::config::EncoderSetting;
 use crate::config::Resolution;
 use crate::jpeg::{EncodeError, JpegEncoder};
 use crate::pool::Dropped;
+use crate::source::v4l2::raw::{PixelKind, RawEncoder, RawFormat, RawLayout, PIX_FMT_NV12, PIX_FMT_YUV420};
 use ::libcamera::camera::ActiveCamera;
 use ::libcamera::camera_manager::CameraManager;
 use ::libcamera::framebuffer::{AsFrameBuffer, FrameMetadataStatus};
 use ::libcamera::framebuffer_allocator::{FrameBuffer, FrameBufferAllocator};
 use ::libcamera::properties;
-use ::libcamera::request::{Request, ReuseFlag};
+use ::libcamera::request::{Request, RequestStatus, ReuseFlag};
 use ::libcamera::stream::Stream;
+use std::path::Path;
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, TryRecvError};
 use std::time::{Duration, Instant};
 
@@ -30,6 +33,8 @@ pub struct Settings {
     pub camera_id: Option<String>,
     pub size: Resolution,
     pub plan: ControlPlan,
+    /// JPEG quality, for the M2M encoder.
+    pub quality: u8,
 }
 
 /// What libcamera's thread hands to ours. The callbacks only `try_send` into a channel with
@@ -93,14 +98,34 @@ fn open_and_stream(
         let _ = disconnect_sender.try_send(Event::Disconnected);
     });
 
+    // The M2M encoder (bcm2835-codec on the Pi) takes the picture as one packed range, as
+    // the Pi ISP's buffers are; anything else is encoded from its planes in software.
+    let (kind, fourcc) = match configured.format {
+        YuvFormat::I420 => (PixelKind::Yuv420, PIX_FMT_YUV420),
+        YuvFormat::Nv12 => (PixelKind::Nv12, PIX_FMT_NV12),
+    };
+    let raw = RawLayout { kind, size: configured.size, bytes_per_line: configured.stride };
+    let raw_encoder = if mapped.iter().all(MappedBuffer::is_packed) {
+        let format = RawFormat { fourcc, size: configured.size };
+        let setting = EncoderSetting::Auto;
+        RawEncoder::open(&settings.name, &setting, Path::new(""), format, settings.quality, encoder.clone())
+    } else {
+        log::info!(
+            "camera {}: frame buffers not packed for an M2M encoder; encoding in software",
+            settings.name
+        );
+        RawEncoder::software(encoder.clone())
+    };
+
     let controls = start_controls(&active, &settings.plan, &settings.name);
     active.start(Some(&controls.list)).map_err(SessionError::Start)?;
     let streaming = format!(
-        "{} {} (stride {}), {} buffers",
+        "{} {} (stride {}), {} buffers, encoded {}",
         configured.format.name(),
         configured.size,
         configured.stride,
-        requests.len()
+        requests.len(),
+        raw_encoder.describe()
     );
     log::info!("camera {}: libcamera {id} streaming {streaming}", settings.name);
     status::record(CameraStatus {
@@ -117,6 +142,8 @@ fn open_and_stream(
         stream,
         mapped: &mapped,
         encoder,
+        raw_encoder,
+        raw,
         size: configured.size,
         period: Duration::from_micros(settings.plan.frame_duration_us.unsigned_abs()),
         published: 0,
@@ -159,6 +186,9 @@ struct Streamer<'a, 'd> {
     stream: Stream,
     mapped: &'a [MappedBuffer],
     encoder: &'a JpegEncoder,
+    /// For packed buffers: hardware where there is an encoder, else software.
+    raw_encoder: RawEncoder,
+    raw: RawLayout,
     size: Resolution,
     /// One frame at the configured rate.
     period: Duration,
@@ -235,10 +265,10 @@ impl Streamer<'_, '_> {
                     }
                 }
                 FrameResult::Skipped => {}
-                FrameResult::Failed => {
+                FrameResult::Failed(why) => {
                     failed_in_a_row += 1;
                     if failed_in_a_row >= MAX_FAILED_IN_A_ROW {
-                        return Err(SessionError::RequestsFailing { count: failed_in_a_row });
+                        return Err(SessionError::RequestsFailing { count: failed_in_a_row, last: why });
                     }
                 }
             }
@@ -248,24 +278,35 @@ impl Streamer<'_, '_> {
 
     /// Encodes a completed request's picture straight from its mapped buffer into a slot.
     fn publish(&mut self, request: &Request, output: &mut FrameOutput) -> FrameResult {
-        let status = request
-            .buffer::<FrameBuffer>(&self.stream)
-            .and_then(|buffer| buffer.metadata().map(|metadata| metadata.status()));
-        match status {
-            Some(FrameMetadataStatus::Success) => {}
+        if request.status() != RequestStatus::Complete {
+            output.count_dropped(Dropped::Corrupt);
+            return FrameResult::Failed("request cancelled");
+        }
+        let Some(buffer) = request.buffer::<FrameBuffer>(&self.stream) else {
+            output.count_dropped(Dropped::Corrupt);
+            return FrameResult::Failed("no buffer for the stream");
+        };
+        // A buffer without metadata is taken on the request's word: libcamera 0.4's virtual
+        // pipeline completes buffers without ever filling in their metadata (status,
+        // sequence, bytes used), while real pipelines fill it in when they dequeue.
+        match buffer.metadata().map(|metadata| metadata.status()) {
+            Some(FrameMetadataStatus::Success) | None => {}
             // Frames while the sensor settles: not a failure, just not worth showing.
             Some(FrameMetadataStatus::Startup) => return FrameResult::Skipped,
-            Some(FrameMetadataStatus::Error | FrameMetadataStatus::Cancelled) | None => {
+            Some(FrameMetadataStatus::Cancelled) => {
                 output.count_dropped(Dropped::Corrupt);
-                return FrameResult::Failed;
+                return FrameResult::Failed("buffer cancelled");
+            }
+            Some(FrameMetadataStatus::Error) => {
+                output.count_dropped(Dropped::Corrupt);
+                return FrameResult::Failed("buffer status error");
             }
         }
         let Some(buffer) = usize::try_from(request.cookie()).ok().and_then(|index| self.mapped.get(index))
         else {
             output.count_dropped(Dropped::Corrupt);
-            return FrameResult::Failed;
+            return FrameResult::Failed("request with an unknown cookie");
         };
-        let frame = buffer.frame();
         let encoder = self.encoder;
         self.published += 1;
         if METADATA_FRAMES.contains(&self.published) {
@@ -273,12 +314,24 @@ impl Streamer<'_, '_> {
             status::record_metadata(Metadata { frame: self.published, values });
         }
         // Too large or unusable frames are counted by the pool; neither is a camera failure.
-        let _ = output.publish_jpeg(unix_now_us(), |slot| {
-            encoder.encode(&frame, slot).map_err(|err| match err {
-                EncodeError::OutputFull { .. } => Dropped::TooLarge,
-                EncodeError::BadInput { .. } => Dropped::Corrupt,
-            })
-        });
+        let _ = match buffer.packed() {
+            Some(bytes) => {
+                let (raw, raw_encoder) = (&self.raw, &mut self.raw_encoder);
+                output.publish_jpeg(unix_now_us(), |slot| raw_encoder.encode(raw, bytes, slot))
+            }
+            None => {
+                let frame = buffer.frame();
+                output.publish_jpeg(unix_now_us(), |slot| {
+                    encoder.encode(&frame, slot).map_err(|err| match err {
+                        EncodeError::OutputFull { .. } => Dropped::TooLarge,
+                        EncodeError::BadInput { .. } => Dropped::Corrupt,
+                    })
+                })
+            }
+        };
+        if self.raw_encoder.take_change() {
+            status::update_streaming(self.raw_encoder.describe());
+        }
         FrameResult::Published
     }
 }
@@ -286,5 +339,6 @@ impl Streamer<'_, '_> {
 enum FrameResult {
     Published,
     Skipped,
-    Failed,
+    /// Why, for the fault if it keeps happening.
+    Failed(&'static str),
 }

@@ -54,6 +54,19 @@ pub fn record_metadata(metadata: Metadata) {
     }
 }
 
+/// The hardware encoder gave up mid-session: the stream is now encoded as `how`.
+pub fn update_streaming(how: &str) {
+    if let Ok(mut slot) = STATUS.lock() {
+        if let Some(status) = slot.as_mut() {
+            if let Some(at) = status.streaming.find(", encoded ") {
+                status.streaming.truncate(at);
+            }
+            status.streaming.push_str(", encoded ");
+            status.streaming.push_str(how);
+        }
+    }
+}
+
 pub fn current() -> Option<CameraStatus> {
     STATUS.lock().ok()?.clone()
 }
@@ -122,5 +135,9 @@ mod tests {
         assert_eq!(json["metadata"]["frame"], 30);
         assert_eq!(json["metadata"]["values"]["SensorTimestamp"], "123");
         assert_eq!(current().map(|current| current.streaming), Some(status.streaming));
+        update_streaming("by /dev/video31 (bcm2835-codec)");
+        update_streaming("in software");
+        let streaming = current().map(|current| current.streaming);
+        assert_eq!(streaming.as_deref(), Some("NV12 640x480 (stride 640), 4 buffers, encoded in software"));
     }
 }
