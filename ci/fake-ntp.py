@@ -24,7 +24,8 @@ def main():
     host, _, port = (sys.argv[1] if len(sys.argv) > 1 else "127.0.0.1:123").rpartition(":")
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind((host, int(port)))
-    print(f"fake-ntp: listening on {host}:{port}", flush=True)
+    # Port 0: a free port the kernel picks, so parallel tests never share one.
+    print(f"fake-ntp: listening on {host}:{sock.getsockname()[1]}", flush=True)
     while True:
         request, client = sock.recvfrom(512)
         if len(request) < 48 or request[0] & 7 != 3:

@@ -51,11 +51,12 @@ PY
 #   loaded (not isolated from the mDNS self-conflict fixed in net/mdns at the same time).
 #   The legacy camera is on the docs/HARDWARE.md list.
 # These are the card's settings, not the slot's: an update bundle boots unchanged.
+# QEMU_EXTRA_ARGS: more kernel arguments for one run (initcall_debug to profile the boot).
 qemu_prepare_card() {
     local image=$1 options
     options=$(mktemp)
     printf '%s\n' "# Emulation settings (ci/lib-qemu.sh)" \
-        "extra_args=zerocam.nowatchdog module_blacklist=vchiq,bcm2835_mmal_vchiq,bcm2835_v4l2" \
+        "extra_args=zerocam.nowatchdog module_blacklist=vchiq,bcm2835_mmal_vchiq,bcm2835_v4l2${QEMU_EXTRA_ARGS:+ $QEMU_EXTRA_ARGS}" \
         trial_watchdog=0 qemu=1 >"$options"
     mcopy -o -i "$image@@$(boot_partition_offset "$image")" "$options" ::/boot-options.txt
     rm -f "$options"
@@ -72,11 +73,86 @@ QEMU_UBOOT=${QEMU_UBOOT:-$REPO_ROOT/out/qemu/uboot.elf}
 # enumeration.
 # QEMU_EXTRA_HOSTFWD (",hostfwd=tcp:127.0.0.1:HOSTPORT-:GUESTPORT..."): more forwarded ports
 # for test helpers on the board (ci/qemu-checks-wifi.sh).
+# QEMU_ICOUNT (default shift=auto; empty: off): the guest's clock counts executed
+# instructions instead of host time. Linux programs the BCM2835 system timer as "counter
+# now + delta" in two register accesses; on host time, QEMU's vCPU can lose the CPU (or
+# wait for the I/O thread's lock) between them for longer than a short delta, the compare
+# value is then already behind the counter, and the guest sleeps until the 32-bit counter
+# wraps, 71 minutes later: the "frozen board" of earlier runs (qemu_diagnose shows it as a
+# missed compare). With icount no guest time passes between the two accesses.
 qemu_command() {
     local image=$1 port=$2 kernel_log=$3 uboot_log=$4 reboot=${5:-0}
     printf '%s\n' qemu-system-arm -M raspi0 -kernel "$QEMU_UBOOT" \
         -drive "if=sd,format=raw,file=$image" \
         -device usb-net,netdev=n0,bus=usb-bus.0,port=1 -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$port-:80${QEMU_EXTRA_HOSTFWD:-}" \
-        -display none -serial "file:$kernel_log" -serial "file:$uboot_log" -monitor none
+        -display none -serial "file:$kernel_log" -serial "file:$uboot_log" \
+        -monitor "unix:$(qemu_monitor_socket "$kernel_log"),server,nowait"
     [ "$reboot" = 1 ] || echo -no-reboot
+    [ -z "${QEMU_ICOUNT-shift=auto}" ] || printf '%s\n' -icount "${QEMU_ICOUNT-shift=auto}"
+}
+
+# The monitor socket of the QEMU whose kernel log is KERNEL_LOG (beside it, or in /tmp for
+# /dev/stdout): where qemu_diagnose asks what the guest is doing.
+qemu_monitor_socket() {
+    case $1 in
+    /dev/*) echo "/tmp/zerocam-qemu-$$.monitor" ;;
+    *) echo "${1%.*}.monitor" ;;
+    esac
+}
+
+# qemu_diagnose KERNEL_LOG: prints, on a failure, whether the guest CPU still runs (its
+# program counter sampled three times), the USB devices QEMU sees and the network state.
+# A frozen guest (same PC, no new serial output) is a different bug from one that runs
+# but does not answer.
+qemu_diagnose() {
+    local socket
+    socket=$(qemu_monitor_socket "$1")
+    [ -S "$socket" ] || { echo "(no QEMU monitor at $socket)"; return 0; }
+    python3 - "$socket" <<'PY' || true
+import re, socket, sys, time
+def ask(command):
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(3)
+    s.connect(sys.argv[1])
+    def read_to_prompt():
+        chunk = b""
+        while not chunk.endswith(b"(qemu) "):
+            data = s.recv(65536)
+            if not data:
+                break
+            chunk += data
+        return chunk
+    read_to_prompt()
+    s.sendall(command.encode() + b"\n")
+    out = read_to_prompt().decode(errors="replace")
+    s.close()
+    # The monitor echoes the command with terminal escapes on the first line: drop it.
+    return out.replace("(qemu) ", "").strip().split("\n", 1)[-1]
+def where(address):
+    # Debian's System.map is a stub (symbols are in the -dbg package): name the region.
+    if address < 0xbf000000:
+        return "user space"
+    return "a module" if address < 0xc0000000 else "the kernel"
+try:
+    for sample in range(3):
+        regs = ask("info registers")
+        pc = re.search(r"R15=([0-9a-f]+)", regs)
+        psr = re.search(r"PSR=[0-9a-f]+ \S+ (?:A )?(\S+)", regs)
+        place = where(int(pc.group(1), 16)) if pc else "?"
+        print(f"qemu: sample {sample}: PC={pc.group(1) if pc else '?'} ({place}) mode={psr.group(1) if psr else '?'}")
+        time.sleep(1)
+    # The BCM2835 system timer (CS, CLO, CHI, C0-C3): Linux's clock events use C3. A C3
+    # behind CLO with its match bit (CS bit 3) clear is a missed compare: the guest then
+    # sleeps until the 32-bit counter wraps (71 minutes).
+    timer = re.findall(r"0x[0-9a-f]{8}", ask("xp /7wx 0x20003000").split(":", 1)[-1])
+    if len(timer) >= 7:
+        cs, clo, c3 = (int(timer[i], 16) for i in (0, 1, 6))
+        ahead = (c3 - clo) & 0xFFFFFFFF
+        print(f"qemu: system timer CS={cs:#x} CLO={clo:#x} C3={c3:#x}: next tick in {ahead} us"
+              + (" (missed compare: C3 is behind the counter)" if ahead > 0x80000000 and not cs & 8 else ""))
+    print("qemu: info usb:\n" + ask("info usb"))
+    print("qemu: info network:\n" + ask("info network"))
+except OSError as err:
+    print(f"qemu: monitor: {err}")
+PY
 }

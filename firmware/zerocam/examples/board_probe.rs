@@ -293,9 +293,12 @@ fn check_stream(addr: &str, path: &str, frames: usize) -> Result<Vec<Vec<u8>>> {
     let mut bytes = 0usize;
     let mut jpegs = Vec::with_capacity(frames);
     for frame in 0..frames {
+        let at = |err: String| {
+            format!("{path}: frame {frame} of {frames}, {:.1} s in: {err}", started.elapsed().as_secs_f64())
+        };
         // Skip blank lines up to the boundary line.
         let delimiter = loop {
-            let line = read_line(&mut response.reader)?;
+            let line = read_line(&mut response.reader).map_err(at)?;
             if !line.is_empty() {
                 break line;
             }
@@ -303,7 +306,7 @@ fn check_stream(addr: &str, path: &str, frames: usize) -> Result<Vec<Vec<u8>>> {
         if delimiter.trim_start_matches("--") != boundary {
             return Err(format!("frame {frame}: expected boundary {boundary:?}, got {delimiter:?}"));
         }
-        let headers = read_headers(&mut response.reader)?;
+        let headers = read_headers(&mut response.reader).map_err(at)?;
         let header =
             |name: &str| headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone());
         if header("content-type").as_deref() != Some("image/jpeg") {
@@ -314,7 +317,7 @@ fn check_stream(addr: &str, path: &str, frames: usize) -> Result<Vec<Vec<u8>>> {
             .ok_or_else(|| format!("frame {frame}: no Content-Length"))?;
         header("x-timestamp").ok_or_else(|| format!("frame {frame}: no X-Timestamp"))?;
         let mut jpeg = vec![0u8; len];
-        response.reader.read_exact(&mut jpeg).map_err(|err| format!("frame {frame}: {err}"))?;
+        response.reader.read_exact(&mut jpeg).map_err(|err| at(err.to_string()))?;
         check_jpeg(&format!("frame {frame}"), &jpeg)?;
         bytes += len;
         jpegs.push(jpeg);

@@ -2,9 +2,9 @@
 //! and the EOI after it.
 
 use super::error::EncodeError;
+use super::huffman::HuffmanTable;
 use super::planes::Layout;
 use super::quant::QuantTable;
-use super::tables::{HuffmanSpec, CHROMA_AC_SPEC, CHROMA_DC_SPEC, LUMA_AC_SPEC, LUMA_DC_SPEC};
 
 /// Appends bytes to the caller's buffer, failing with `OutputFull` instead of panicking.
 pub struct ByteWriter<'a> {
@@ -58,12 +58,21 @@ const EOI: u8 = 0xD9;
 pub const LUMA_TABLES: u8 = 0;
 pub const CHROMA_TABLES: u8 = 1;
 
+/// The four Huffman tables of a frame; the chroma pair is only written for colour frames.
+pub struct HuffmanTables<'t> {
+    pub luma_dc: &'t HuffmanTable,
+    pub luma_ac: &'t HuffmanTable,
+    pub chroma_dc: &'t HuffmanTable,
+    pub chroma_ac: &'t HuffmanTable,
+}
+
 /// Writes everything from SOI up to and including the SOS segment.
 pub fn write_headers(
     writer: &mut ByteWriter<'_>,
     layout: &Layout<'_>,
     luma: &QuantTable,
     chroma: &QuantTable,
+    huffman: &HuffmanTables<'_>,
 ) -> Result<(), EncodeError> {
     let components = layout.components();
     let has_chroma = components.len() > 1;
@@ -94,19 +103,19 @@ pub fn write_headers(
         writer.put_u8(component.tables)?;
     }
 
-    let all_huffman: [(&HuffmanSpec, u8); 4] = [
-        (&LUMA_DC_SPEC, LUMA_TABLES),
-        (&LUMA_AC_SPEC, 0x10 | LUMA_TABLES),
-        (&CHROMA_DC_SPEC, CHROMA_TABLES),
-        (&CHROMA_AC_SPEC, 0x10 | CHROMA_TABLES),
+    let all_huffman: [(&HuffmanTable, u8); 4] = [
+        (huffman.luma_dc, LUMA_TABLES),
+        (huffman.luma_ac, 0x10 | LUMA_TABLES),
+        (huffman.chroma_dc, CHROMA_TABLES),
+        (huffman.chroma_ac, 0x10 | CHROMA_TABLES),
     ];
     let huffman = if has_chroma { &all_huffman[..] } else { &all_huffman[..2] };
-    let payload: usize = huffman.iter().map(|(spec, _)| 1 + 16 + spec.symbols.len()).sum();
+    let payload: usize = huffman.iter().map(|(table, _)| 1 + 16 + table.dht_symbols().len()).sum();
     writer.start_segment(DHT, payload)?;
-    for (spec, class_and_slot) in huffman {
+    for (table, class_and_slot) in huffman {
         writer.put_u8(*class_and_slot)?;
-        writer.put_bytes(&spec.counts)?;
-        writer.put_bytes(spec.symbols)?;
+        writer.put_bytes(table.dht_counts())?;
+        writer.put_bytes(table.dht_symbols())?;
     }
 
     writer.start_segment(SOS, 1 + 2 * components.len() + 3)?;

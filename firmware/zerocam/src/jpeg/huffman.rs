@@ -3,16 +3,26 @@
 use super::bit_writer::BitWriter;
 use super::tables::HuffmanSpec;
 
+/// How often each symbol byte was coded with one table during a frame; the next frame's
+/// table is built from it (see `huffman_optimal.rs`).
+pub type SymbolCounts = [u32; 256];
+
 #[derive(Debug, Clone, Copy, Default)]
 struct Code {
     bits: u16,
     length: u8,
 }
 
-/// A code for every possible symbol byte, looked up directly while encoding.
+/// A code for every possible symbol byte, looked up directly while encoding, and the same
+/// table as the DHT segment carries it.
 #[derive(Debug, Clone)]
 pub struct HuffmanTable {
     codes: [Code; 256],
+    /// How many codes have each length 1..=16.
+    counts: [u8; 16],
+    /// The symbols in order of increasing code length; `symbols[..symbol_count]` is used.
+    symbols: [u8; 256],
+    symbol_count: usize,
 }
 
 /// End of block: all remaining AC coefficients are zero.
@@ -24,17 +34,46 @@ impl HuffmanTable {
     /// Builds the canonical code of T.81 Annex C: codes of each length are consecutive
     /// numbers, and moving to the next length appends a zero bit.
     pub fn from_spec(spec: &HuffmanSpec) -> HuffmanTable {
-        let mut codes = [Code::default(); 256];
+        HuffmanTable::from_counts(&spec.counts, spec.symbols)
+    }
+
+    /// The same from DHT-style parts; `symbols` holds at most 256 entries (extra ones and
+    /// symbols beyond the sum of `counts` are ignored).
+    pub fn from_counts(counts: &[u8; 16], symbols: &[u8]) -> HuffmanTable {
+        let mut table = HuffmanTable {
+            codes: [Code::default(); 256],
+            counts: *counts,
+            symbols: [0; 256],
+            symbol_count: 0,
+        };
         let mut code = 0u16;
-        let mut symbols = spec.symbols.iter();
-        for (length_minus_one, &count) in spec.counts.iter().enumerate() {
-            for symbol in symbols.by_ref().take(count as usize) {
-                codes[*symbol as usize] = Code { bits: code, length: length_minus_one as u8 + 1 };
+        let mut listed = symbols.iter().take(256);
+        for (length_minus_one, &count) in counts.iter().enumerate() {
+            for &symbol in listed.by_ref().take(count as usize) {
+                table.codes[symbol as usize] = Code { bits: code, length: length_minus_one as u8 + 1 };
+                table.symbols[table.symbol_count] = symbol;
+                table.symbol_count += 1;
                 code = code.wrapping_add(1);
             }
             code = code.wrapping_shl(1);
         }
-        HuffmanTable { codes }
+        table
+    }
+
+    /// The code counts per length, as the DHT segment carries them.
+    pub fn dht_counts(&self) -> &[u8; 16] {
+        &self.counts
+    }
+
+    /// The symbols in code order, as the DHT segment carries them.
+    pub fn dht_symbols(&self) -> &[u8] {
+        &self.symbols[..self.symbol_count]
+    }
+
+    /// The code length of `symbol`, 0 if it has no code.
+    #[cfg(test)]
+    pub fn code_length(&self, symbol: u8) -> u8 {
+        self.codes[symbol as usize].length
     }
 
     /// Writes the code of `symbol` immediately followed by `extra_count` extra bits, as one
@@ -43,6 +82,23 @@ impl HuffmanTable {
     fn put(&self, writer: &mut BitWriter<'_>, symbol: usize, extra: u32, extra_count: u32) {
         let code = self.codes[symbol & 0xFF];
         writer.put((u32::from(code.bits) << extra_count) | extra, u32::from(code.length) + extra_count);
+    }
+}
+
+/// A table in use for one frame together with the counts of what it coded.
+pub struct CountingCoder<'t> {
+    pub table: &'t HuffmanTable,
+    pub counts: &'t mut SymbolCounts,
+}
+
+impl CountingCoder<'_> {
+    #[inline(always)]
+    fn put(&mut self, writer: &mut BitWriter<'_>, symbol: usize, extra: u32, extra_count: u32) {
+        // Wrapping: only a frame of over 4 billion symbols could wrap, and that only makes
+        // the next table less good, never invalid (every symbol keeps a code).
+        let count = &mut self.counts[symbol & 0xFF];
+        *count = count.wrapping_add(1);
+        self.table.put(writer, symbol, extra, extra_count);
     }
 }
 
@@ -65,13 +121,13 @@ pub fn encode_block(
     zigzag: &[i32; 64],
     mut nonzero_ac: u64,
     previous_dc: &mut i32,
-    dc_table: &HuffmanTable,
-    ac_table: &HuffmanTable,
+    dc: &mut CountingCoder<'_>,
+    ac: &mut CountingCoder<'_>,
 ) {
-    let dc = zigzag[0];
-    let (category, bits) = category_and_bits(dc - *previous_dc);
-    *previous_dc = dc;
-    dc_table.put(writer, category as usize, bits, category);
+    let dc_value = zigzag[0];
+    let (category, bits) = category_and_bits(dc_value - *previous_dc);
+    *previous_dc = dc_value;
+    dc.put(writer, category as usize, bits, category);
 
     let mut last = 0u32;
     while nonzero_ac != 0 {
@@ -79,15 +135,15 @@ pub fn encode_block(
         nonzero_ac &= nonzero_ac - 1;
         let mut run = position - last - 1;
         while run >= 16 {
-            ac_table.put(writer, ZRL, 0, 0);
+            ac.put(writer, ZRL, 0, 0);
             run -= 16;
         }
         let (category, bits) = category_and_bits(zigzag[position as usize]);
-        ac_table.put(writer, (run << 4 | category) as usize, bits, category);
+        ac.put(writer, (run << 4 | category) as usize, bits, category);
         last = position;
     }
     if last != 63 {
-        ac_table.put(writer, EOB, 0, 0);
+        ac.put(writer, EOB, 0, 0);
     }
 }
 

@@ -33,7 +33,9 @@ pub enum Pixels<'a> {
     /// `ceil(height/2)` rows. Encoded 4:2:0.
     Nv12 { y: Plane<'a>, uv: Plane<'a> },
     /// Packed 4:2:2, bytes Y0 U Y1 V per pixel pair, `ceil(width/2)` pairs per row. Encoded
-    /// 4:2:2, so the camera's chroma is kept as it is rather than averaged away.
+    /// 4:2:0: each two rows' chroma is averaged into one. Keeping 4:2:2 costs 7-19 % more
+    /// bytes per frame for colour detail few viewers see, and µStreamer (libjpeg's defaults)
+    /// sends 4:2:0 too; `ci/bench-jpeg-size` has the figures.
     Yuyv(Plane<'a>),
 }
 
@@ -54,6 +56,16 @@ pub struct SampleGrid<'a> {
     stride: usize,
     width: usize,
     height: usize,
+    /// Each grid row is the average of two source rows (4:2:2 input coded as 4:2:0). Then
+    /// `stride` spans two source rows and `source_rows` says how many there are, so an odd
+    /// last row is paired with itself.
+    paired_rows: Option<PairedRows>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct PairedRows {
+    source_stride: usize,
+    source_rows: usize,
 }
 
 /// One component of the scan as the SOF0/SOS headers and the MCU loop need it.
@@ -137,11 +149,12 @@ impl<'a> Frame<'a> {
             }
             Pixels::Yuyv(packed) => {
                 check_plane(PlaneName::Yuyv, packed, 4 * chroma_w, h)?;
+                let chroma = |start| SampleGrid::paired(packed, start, 4, chroma_w, h);
                 (
                     [
-                        component(1, (2, 1), LUMA_TABLES, SampleGrid::new(packed, 0, 2, w, h)),
-                        component(2, (1, 1), CHROMA_TABLES, SampleGrid::new(packed, 1, 4, chroma_w, h)),
-                        component(3, (1, 1), CHROMA_TABLES, SampleGrid::new(packed, 3, 4, chroma_w, h)),
+                        component(1, (2, 2), LUMA_TABLES, SampleGrid::new(packed, 0, 2, w, h)),
+                        component(2, (1, 1), CHROMA_TABLES, chroma(1)),
+                        component(3, (1, 1), CHROMA_TABLES, chroma(3)),
                     ],
                     3,
                 )
@@ -175,7 +188,20 @@ fn check_plane(name: PlaneName, plane: Plane<'_>, row_bytes: usize, rows: usize)
 
 impl<'a> SampleGrid<'a> {
     fn new(plane: Plane<'a>, start: usize, step: usize, width: usize, height: usize) -> Self {
-        SampleGrid { data: plane.data, start, step, stride: plane.stride, width, height }
+        SampleGrid { data: plane.data, start, step, stride: plane.stride, width, height, paired_rows: None }
+    }
+
+    /// A grid of `ceil(source_rows / 2)` rows, each the average of two source rows.
+    fn paired(plane: Plane<'a>, start: usize, step: usize, width: usize, source_rows: usize) -> Self {
+        SampleGrid {
+            data: plane.data,
+            start,
+            step,
+            stride: 2 * plane.stride,
+            width,
+            height: source_rows.div_ceil(2),
+            paired_rows: Some(PairedRows { source_stride: plane.stride, source_rows }),
+        }
     }
 
     /// Reads the 8x8 block whose top-left sample is (x0, y0), level-shifted to -128..=127.
@@ -183,15 +209,44 @@ impl<'a> SampleGrid<'a> {
     /// and so cheap to code.
     #[inline]
     pub fn load_block(&self, x0: usize, y0: usize, block: &mut [i32; 64]) {
-        if x0 + 8 <= self.width && y0 + 8 <= self.height {
-            match self.step {
-                1 => return self.load_inside::<1>(x0, y0, block),
-                2 => return self.load_inside::<2>(x0, y0, block),
-                4 => return self.load_inside::<4>(x0, y0, block),
+        if x0 + 8 <= self.width {
+            match (self.step, self.paired_rows) {
+                (1, None) if y0 + 8 <= self.height => return self.load_inside::<1>(x0, y0, block),
+                (2, None) if y0 + 8 <= self.height => return self.load_inside::<2>(x0, y0, block),
+                (4, None) if y0 + 8 <= self.height => return self.load_inside::<4>(x0, y0, block),
+                // Both source rows of all 8 grid rows exist.
+                (4, Some(pairs)) if 2 * (y0 + 8) <= pairs.source_rows => {
+                    return self.load_inside_paired::<4>(x0, y0, pairs.source_stride, block)
+                }
                 _ => {}
             }
         }
         self.load_clamped(x0, y0, block);
+    }
+
+    /// Averages two rows; the rounding bias alternates by column (as libjpeg's downsampler
+    /// does) so the average does not drift upwards by a quarter step.
+    #[inline(always)]
+    fn average(upper: u8, lower: u8, col: usize) -> i32 {
+        ((i32::from(upper) + i32::from(lower) + (col & 1) as i32) >> 1) - 128
+    }
+
+    #[inline(always)]
+    fn load_inside_paired<const STEP: usize>(
+        &self,
+        x0: usize,
+        y0: usize,
+        source_stride: usize,
+        block: &mut [i32; 64],
+    ) {
+        for (row, out) in block.chunks_exact_mut(8).enumerate() {
+            let begin = self.start + (y0 + row) * self.stride + x0 * STEP;
+            let upper = &self.data[begin..begin + 7 * STEP + 1];
+            let lower = &self.data[begin + source_stride..begin + source_stride + 7 * STEP + 1];
+            for (col, value) in out.iter_mut().enumerate() {
+                *value = Self::average(upper[col * STEP], lower[col * STEP], col);
+            }
+        }
     }
 
     #[inline(always)]
@@ -211,9 +266,22 @@ impl<'a> SampleGrid<'a> {
             *offset = (x0 + col).min(self.width - 1) * self.step;
         }
         for (row, out) in block.chunks_exact_mut(8).enumerate() {
-            let begin = self.start + (y0 + row).min(self.height - 1) * self.stride;
-            for (value, offset) in out.iter_mut().zip(offsets) {
-                *value = i32::from(self.data[begin + offset]) - 128;
+            let grid_row = (y0 + row).min(self.height - 1);
+            let begin = self.start + grid_row * self.stride;
+            match self.paired_rows {
+                None => {
+                    for (value, offset) in out.iter_mut().zip(offsets) {
+                        *value = i32::from(self.data[begin + offset]) - 128;
+                    }
+                }
+                Some(pairs) => {
+                    // An odd last source row is its own partner.
+                    let has_lower = 2 * grid_row + 1 < pairs.source_rows;
+                    let lower = begin + if has_lower { pairs.source_stride } else { 0 };
+                    for (col, (value, offset)) in out.iter_mut().zip(offsets).enumerate() {
+                        *value = Self::average(self.data[begin + offset], self.data[lower + offset], col);
+                    }
+                }
             }
         }
     }

@@ -3,6 +3,8 @@
 use super::*;
 use jpeg_decoder::{Decoder, PixelFormat};
 
+mod libjpeg;
+
 /// A synthetic picture: the RGB it was made from, and its I420 planes (tight rows).
 struct Planar {
     width: usize,
@@ -222,17 +224,23 @@ fn nv12_encodes_exactly_like_the_same_picture_in_i420() {
                 uv: Plane::new(&uv, 2 * width.div_ceil(2)),
             },
         };
-        assert_eq!(encode(&encoder, &nv12), encode(&encoder, &picture.i420()), "{width}x{height}");
+        // Each from the same (fresh) state: an encoder's tables follow the frames it coded.
+        assert_eq!(
+            encode(&encoder.clone(), &nv12),
+            encode(&encoder.clone(), &picture.i420()),
+            "{width}x{height}"
+        );
     }
 }
 
 #[test]
-fn yuyv_round_trips_as_422() {
+fn yuyv_round_trips_as_420() {
     let encoder = JpegEncoder::new(90);
     for (width, height) in SIZES {
         let picture = Planar::gradient(width, height);
         let packed = picture.yuyv();
-        // (The 4:2:2 chroma here is the 4:2:0 chroma repeated, which is fine on smooth content.)
+        // (The 4:2:2 chroma here is the 4:2:0 chroma repeated, so averaging row pairs gives
+        // back the picture's own chroma.)
         let frame = Frame {
             width: width as u32,
             height: height as u32,
@@ -244,7 +252,7 @@ fn yuyv_round_trips_as_422() {
         let rgb_floor = if width.min(height) >= 16 { 30.0 } else { 10.0 };
         assert!(luma > 38.0 && rgb > rgb_floor, "{width}x{height}: luma {luma:.1} dB, RGB {rgb:.1} dB");
         let sof = jpeg.windows(2).position(|w| w == [0xFF, 0xC0]).expect("has SOF0");
-        assert_eq!(jpeg[sof + 11], 0x21, "luma sampling must be 2x1 (4:2:2)");
+        assert_eq!(jpeg[sof + 11], 0x22, "luma sampling must be 2x2 (4:2:0)");
     }
 }
 
@@ -266,7 +274,7 @@ fn padded_strides_give_the_same_jpeg_as_tight_ones() {
         height: 21,
         pixels: Pixels::I420 { y: Plane::new(&y, 64), u: Plane::new(&u, 32), v: Plane::new(&v, 48) },
     };
-    assert_eq!(encode(&encoder, &padded), encode(&encoder, &picture.i420()));
+    assert_eq!(encode(&encoder.clone(), &padded), encode(&encoder.clone(), &picture.i420()));
 }
 
 #[test]
@@ -286,17 +294,19 @@ fn too_small_output_is_reported_not_truncated() {
     let encoder = JpegEncoder::new(90);
     let picture = Planar::noise(64, 48, 11);
     let frame = picture.i420();
+    let before = encoder.clone();
     let full = encode(&encoder, &frame);
+    // `before` is still in the state `full` was made in; a failed encode must not change it.
     for capacity in [0, 1, 10, 100, 600, full.len() / 2, full.len() - 1] {
         let mut out = vec![0u8; capacity];
         assert_eq!(
-            encoder.encode(&frame, &mut out),
+            before.encode(&frame, &mut out),
             Err(EncodeError::OutputFull { capacity }),
             "capacity {capacity}"
         );
     }
     let mut exact = vec![0u8; full.len()];
-    assert_eq!(encoder.encode(&frame, &mut exact), Ok(full.len()));
+    assert_eq!(before.encode(&frame, &mut exact), Ok(full.len()));
     assert_eq!(exact, full);
 }
 
@@ -412,5 +422,104 @@ fn extreme_patterns_survive_quality_100() {
         let (_, _, _, pixels) = decode(&encode(&encoder, &frame));
         let quality = psnr(luma.iter().copied(), pixels.into_iter());
         assert!(quality > 40.0, "{quality:.1} dB");
+    }
+}
+
+/// YUYV for `picture`'s luma with chroma given per row: `chroma(row) = (u, v)`.
+fn yuyv_with_row_chroma(picture: &Planar, chroma: impl Fn(usize) -> (u8, u8)) -> Vec<u8> {
+    let pairs = picture.width.div_ceil(2);
+    let mut packed = Vec::with_capacity(4 * pairs * picture.height);
+    for row in 0..picture.height {
+        let (u, v) = chroma(row);
+        for pair in 0..pairs {
+            let luma = |x: usize| picture.y[row * picture.width + x.min(picture.width - 1)];
+            packed.extend([luma(2 * pair), u, luma(2 * pair + 1), v]);
+        }
+    }
+    packed
+}
+
+/// 4:2:0 from YUYV averages each pair of rows (and pairs an odd last row with itself)
+/// rather than dropping one of them: rows alternating between two blues come out as the
+/// blue between them, and an odd last row keeps its own colour.
+#[test]
+fn yuyv_chroma_rows_are_averaged_in_pairs() {
+    for (width, height) in [(64, 48), (40, 33), (8, 1)] {
+        let grey = Planar::from_rgb(width, height, |_, _| [128, 128, 128]);
+        let last = height - 1;
+        let odd_last = height % 2 == 1;
+        let packed = yuyv_with_row_chroma(&grey, |row| match row {
+            row if odd_last && row == last => (200, 128),
+            row if row % 2 == 0 => (60, 128),
+            _ => (200, 128),
+        });
+        let frame = Frame {
+            width: width as u32,
+            height: height as u32,
+            pixels: Pixels::Yuyv(Plane::new(&packed, 4 * width.div_ceil(2))),
+        };
+        let (_, _, _, rgb) = decode(&encode(&JpegEncoder::new(95), &frame));
+        let blue = |x: usize, y: usize| i32::from(rgb[(y * width + x) * 3 + 2]);
+        // U = 130 gives B = 128 + 1.772 * 2 ≈ 132; either row alone would give 4 or 252.
+        // Interior pixels only where the picture is tall enough for a decoder's chroma
+        // upsampling to have both neighbours.
+        for y in (0..last.saturating_sub(1)).filter(|_| height >= 16).skip(2) {
+            assert!(
+                (blue(width / 2, y) - 132).abs() <= 6,
+                "{width}x{height} row {y}: B {}",
+                blue(width / 2, y)
+            );
+        }
+        if odd_last {
+            // U = 200 gives B ≈ 255; its averaged neighbour pulls a little, not half-way.
+            assert!(blue(width / 2, last) > 200, "{width}x{height} last row: B {}", blue(width / 2, last));
+        }
+    }
+}
+
+/// A stream's later frames use Huffman tables fitted to the frames before: the same picture
+/// again costs fewer bytes and decodes to exactly the same pixels (the tables are lossless),
+/// and a clone carries the fitted tables, so it encodes the same bytes.
+#[test]
+fn fitted_huffman_tables_shrink_a_stream_and_change_no_pixel() {
+    for (picture, quality) in [(Planar::gradient(320, 240), 80), (Planar::noise(160, 120, 9), 50)] {
+        let encoder = JpegEncoder::new(quality);
+        let first = encode(&encoder, &picture.i420());
+        let second = encode(&encoder, &picture.i420());
+        assert!(
+            second.len() < first.len(),
+            "q{quality}: second frame {} bytes, first {}",
+            second.len(),
+            first.len()
+        );
+        assert_eq!(decode(&first).3, decode(&second).3, "q{quality}: the pixels must not change");
+        let clone = encoder.clone();
+        assert_eq!(encode(&clone, &picture.i420()), encode(&encoder, &picture.i420()));
+    }
+    // Smooth content is mostly end-of-block codes, which the standard tables make 4 bits long.
+    let picture = Planar::gradient(320, 240);
+    let encoder = JpegEncoder::new(80);
+    let first = encode(&encoder, &picture.i420()).len();
+    let second = encode(&encoder, &picture.i420()).len();
+    assert!(second * 10 < first * 9, "fitted {second} bytes vs standard {first}: under 10 % saved");
+}
+
+/// Tables fitted to one kind of picture still code every other kind: a noisy frame after a
+/// smooth one (symbols the smooth frame never used), a colour frame after a grey one (its
+/// chroma tables were never fitted), and back.
+#[test]
+fn fitted_tables_code_frames_unlike_the_last() {
+    let encoder = JpegEncoder::new(90);
+    let smooth = Planar::gradient(96, 64);
+    let noisy = Planar::noise(96, 64, 21);
+    for picture in [&smooth, &noisy, &smooth, &noisy] {
+        let _ = encode(&encoder, &picture.gray());
+        let jpeg = encode(&encoder, &picture.i420());
+        let (luma, _) = check_colour(picture, &jpeg);
+        assert!(luma > 30.0, "luma {luma:.1} dB");
+        let gray = encode(&encoder, &picture.gray());
+        let (_, _, channels, pixels) = decode(&gray);
+        assert_eq!(channels, 1);
+        assert!(psnr(picture.y.iter().copied(), pixels.into_iter()) > 30.0);
     }
 }

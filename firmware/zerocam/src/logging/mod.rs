@@ -8,19 +8,16 @@ pub use ring::LogRing;
 use log::{Level, LevelFilter, Log, Metadata, Record};
 use std::fs::File;
 use std::io::Write;
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::Instant;
-
-/// Where lines go besides the ring.
-enum Output {
-    Stderr,
-    /// /dev/kmsg: one write() per record, with the syslog priority prefix.
-    Kmsg(File),
-}
 
 struct Backend {
     started: Instant,
-    output: Mutex<Output>,
+    /// /dev/kmsg once PID 1 has switched to it (stderr until then). One write() per record,
+    /// which the kernel keeps whole, so no lock is held across the call: a low-priority
+    /// thread (module loading) preempted in the middle of a log line must never make the
+    /// HTTP thread wait for it.
+    kmsg: OnceLock<File>,
     ring: LogRing,
 }
 
@@ -34,7 +31,7 @@ const LINE_MAX: usize = 240;
 pub fn init(level: LevelFilter) {
     let backend = BACKEND.get_or_init(|| Backend {
         started: Instant::now(),
-        output: Mutex::new(Output::Stderr),
+        kmsg: OnceLock::new(),
         ring: LogRing::new(),
     });
     // Err only means a logger is already installed (tests start several servers).
@@ -48,9 +45,7 @@ pub fn use_kmsg() {
     let Some(backend) = BACKEND.get() else { return };
     match std::fs::OpenOptions::new().write(true).open("/dev/kmsg") {
         Ok(file) => {
-            if let Ok(mut output) = backend.output.lock() {
-                *output = Output::Kmsg(file);
-            }
+            let _ = backend.kmsg.set(file);
         }
         Err(err) => log::warn!("cannot open /dev/kmsg, logging to the console: {err}"),
     }
@@ -78,22 +73,24 @@ impl Log for Backend {
         let len = format_line(&mut line, self.started.elapsed().as_millis(), record);
         let line = &line[..len];
         self.ring.push(line);
-        let Ok(mut output) = self.output.lock() else { return };
         // A lost log line must never take the camera down: write errors are ignored.
-        match &mut *output {
-            Output::Stderr => {
-                let mut stderr = std::io::stderr().lock();
-                let _ = stderr.write_all(line);
-                let _ = stderr.write_all(b"\n");
+        let mut record_bytes = [0u8; LINE_MAX + 16];
+        let mut cursor = &mut record_bytes[..];
+        let kmsg = self.kmsg.get();
+        if kmsg.is_some() {
+            let _ = write!(cursor, "<{}>zerocam: ", syslog_priority(record.level()));
+        }
+        let _ = cursor.write_all(line);
+        if kmsg.is_none() {
+            let _ = cursor.write_all(b"\n");
+        }
+        let end = LINE_MAX + 16 - cursor.len();
+        match kmsg {
+            Some(mut file) => {
+                let _ = file.write_all(&record_bytes[..end]);
             }
-            Output::Kmsg(file) => {
-                let mut with_priority = [0u8; LINE_MAX + 8];
-                let mut cursor = &mut with_priority[..];
-                let _ = write!(cursor, "<{}>zerocam: ", syslog_priority(record.level()));
-                let prefix = LINE_MAX + 8 - cursor.len();
-                let end = (prefix + len).min(with_priority.len());
-                with_priority[prefix..end].copy_from_slice(&line[..end - prefix]);
-                let _ = file.write_all(&with_priority[..end]);
+            None => {
+                let _ = std::io::stderr().write_all(&record_bytes[..end]);
             }
         }
     }

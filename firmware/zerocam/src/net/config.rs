@@ -4,7 +4,9 @@
 use serde::Deserialize;
 use std::net::Ipv4Addr;
 
-/// `[network]`: how the board gets an address.
+/// `[network]`: how the board gets an address. `[wifi]` repeats the addressing keys
+/// (`dhcp` ... `dns`) with its own defaults instead of sharing a flattened struct: serde's
+/// `flatten` cannot be combined with `deny_unknown_fields`, which names a misspelt key.
 #[derive(Deserialize, Debug, Clone, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct NetworkConfig {
@@ -54,7 +56,7 @@ impl Default for NetworkConfig {
 impl NetworkConfig {
     /// The static address and prefix, if configured and sane.
     pub fn static_address(&self) -> Option<(Ipv4Addr, u8)> {
-        self.address.filter(|_| (1..=32).contains(&self.prefix)).map(|address| (address, self.prefix))
+        static_address(self.address, self.prefix)
     }
 }
 
@@ -153,6 +155,12 @@ pub fn overlaps_usb(network: &NetworkConfig, usb: &UsbConfig) -> Option<String> 
             usb.address, usb.prefix
         )
     })
+}
+
+/// A static address with its prefix length, if the address is set and the prefix sane
+/// (shared by `[network]` and `[wifi]`).
+pub fn static_address(address: Option<Ipv4Addr>, prefix: u8) -> Option<(Ipv4Addr, u8)> {
+    address.filter(|_| (1..=32).contains(&prefix)).map(|address| (address, prefix))
 }
 
 #[cfg(test)]

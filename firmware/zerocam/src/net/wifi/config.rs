@@ -61,7 +61,7 @@ impl WifiConfig {
 
     /// The static address and prefix, if configured and sane.
     pub fn static_address(&self) -> Option<(Ipv4Addr, u8)> {
-        self.address.filter(|_| (1..=32).contains(&self.prefix)).map(|address| (address, self.prefix))
+        crate::net::config::static_address(self.address, self.prefix)
     }
 
     /// The SSIDs, quoted, for messages ("none of \"a\", \"b\" is in range").
