@@ -31,6 +31,7 @@ pub fn json(shared: &Shared) -> String {
         // without one); recorded by the source thread, so this makes no ioctls.
         let device = match &in_use {
             crate::config::SourceSpec::V4l2(path) => crate::source::v4l2::device_status_json(path),
+            crate::config::SourceSpec::Libcamera(_) => crate::source::libcamera_status_json(),
             _ => "null".to_string(),
         };
         let _ = write!(

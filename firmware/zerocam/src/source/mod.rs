@@ -13,6 +13,7 @@ mod replay;
 mod testpattern;
 pub mod v4l2;
 
+pub use self::libcamera::status_json as libcamera_status_json;
 pub use pacing::Pacer;
 pub use replay::{jpeg_size, Replay};
 

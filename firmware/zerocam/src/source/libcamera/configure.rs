@@ -1,8 +1,11 @@
-//! Picks the camera and configures one YUV420 video stream at the configured size, with
-//! mirroring through the configuration's orientation.
+//! Picks the camera and configures one 4:2:0 video stream at the configured size, with
+//! mirroring through the configuration's orientation. YUV420 is asked for (the Raspberry Pi
+//! ISP's native output); NV12 is taken when the camera offers that instead (libcamera's
+//! virtual pipeline, many other ISPs).
 
 use super::controls::orientation;
 use super::error::SessionError;
+use super::layout::YuvFormat;
 use super::plan::Flip;
 use crate::config::Resolution;
 use ::libcamera::camera::{ActiveCamera, Camera, CameraConfiguration, CameraConfigurationStatus};
@@ -15,6 +18,18 @@ use ::libcamera::stream::{Stream, StreamRole};
 /// generated `formats` module comes out empty for headers that write `PixelFormat NAME{...}`,
 /// as libcamera 0.4 does.
 const YUV420: PixelFormat = PixelFormat::new(u32::from_le_bytes(*b"YU12"), 0);
+const NV12: PixelFormat = PixelFormat::new(u32::from_le_bytes(*b"NV12"), 0);
+
+fn yuv_format(format: PixelFormat) -> Option<YuvFormat> {
+    // PixelFormat's PartialEq is hand-written, so no `match` on the constants.
+    if format == YUV420 {
+        Some(YuvFormat::I420)
+    } else if format == NV12 {
+        Some(YuvFormat::Nv12)
+    } else {
+        None
+    }
+}
 
 /// Frame buffers per stream: enough for one being encoded, one being filled and one queued
 /// ahead, while each 1080p buffer (3 MB of CMA) is precious on a 512 MB Pi Zero.
@@ -42,6 +57,7 @@ pub struct Configured {
     pub _configuration: CameraConfiguration,
     pub stream: Stream,
     pub size: Resolution,
+    pub format: YuvFormat,
     /// Bytes per Y row.
     pub stride: u32,
 }
@@ -74,9 +90,10 @@ pub fn configure(
         CameraConfigurationStatus::Invalid => return Err(SessionError::Unsupported { id, size }),
     }
     let got = configuration.get(0).map(|stream| stream.get_pixel_format());
-    if got != Some(YUV420) {
-        return Err(SessionError::NotYuv420 { id, got: format!("{got:?}") });
-    }
+    let Some(format) = got.and_then(yuv_format) else {
+        let got = got.map_or_else(|| "no format".to_string(), |format| format!("{format:?}"));
+        return Err(SessionError::NotYuv { id, got });
+    };
     if configuration.orientation() != wanted_orientation {
         log::warn!(
             "camera {id}: cannot mirror as configured (hflip/vflip); got {:?}",
@@ -94,5 +111,5 @@ pub fn configure(
     if actual != size {
         log::warn!("camera {id}: delivers {actual} instead of the configured {size}");
     }
-    Ok(Configured { _configuration: configuration, stream, size: actual, stride })
+    Ok(Configured { _configuration: configuration, stream, size: actual, format, stride })
 }

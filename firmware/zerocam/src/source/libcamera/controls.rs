@@ -27,11 +27,20 @@ pub fn orientation(flip: Flip) -> Orientation {
     }
 }
 
-/// The controls to pass to `ActiveCamera::start`.
-pub fn start_controls(camera: &Camera<'_>, plan: &ControlPlan, name: &str) -> UniquePtr<ControlList> {
+/// The controls to pass to `ActiveCamera::start`, with what was set and what the camera
+/// lacked (for /status).
+pub struct StartControls {
+    pub list: UniquePtr<ControlList>,
+    /// Name and value of each control set.
+    pub requested: Vec<(String, String)>,
+    /// Explicit settings the camera has no control for.
+    pub ignored: Vec<String>,
+}
+
+pub fn start_controls(camera: &Camera<'_>, plan: &ControlPlan, name: &str) -> StartControls {
     let info = camera.controls();
     let mut list = ControlList::from_info_map(info).unwrap_or_default();
-    let mut set = Setter { info, list: &mut list, name };
+    let mut set = Setter { info, list: &mut list, name, requested: Vec::new(), ignored: Vec::new() };
 
     set.typed(controls::FrameDurationLimits([plan.frame_duration_us; 2]), true);
     if plan.exposure_clamped {
@@ -54,7 +63,62 @@ pub fn start_controls(camera: &Camera<'_>, plan: &ControlPlan, name: &str) -> Un
         // Only Camera Module 3 (IMX708) has a focus motor: elsewhere this is silently skipped.
         set.typed(controls::AfMode::Continuous, false);
     }
-    list
+    let (requested, ignored) = (set.requested, set.ignored);
+    StartControls { list, requested, ignored }
+}
+
+/// The camera's controls and their ranges, e.g. ("ExposureTime", "1..66666, default 20000").
+pub fn offered(info: &ControlInfoMap) -> Vec<(String, String)> {
+    let mut offered: Vec<(String, String)> = info
+        .into_iter()
+        .map(|(id, range)| {
+            let mut text = format!("{}..{}", value_text(&range.min()), value_text(&range.max()));
+            let default = value_text(&range.def());
+            if !default.is_empty() {
+                text.push_str(", default ");
+                text.push_str(&default);
+            }
+            (control_name(id), text)
+        })
+        .collect();
+    offered.sort();
+    offered
+}
+
+/// A request's metadata as names and values.
+pub fn metadata(list: &ControlList) -> Vec<(String, String)> {
+    let mut values: Vec<(String, String)> =
+        list.into_iter().map(|(id, value)| (control_name(id), value_text(&value))).collect();
+    values.sort();
+    values
+}
+
+fn control_name(id: u32) -> String {
+    ControlId::try_from(id).map_or_else(|_| format!("control 0x{id:x}"), |control| control.name())
+}
+
+/// A value as plain text: "20000", "1.5", "[0, 0, 640, 480]" for arrays and rectangles.
+fn value_text(value: &ControlValue) -> String {
+    fn join<T: std::fmt::Debug>(items: &[T]) -> String {
+        match items {
+            [one] => format!("{one:?}"),
+            many => format!("{many:?}"),
+        }
+    }
+    match value {
+        ControlValue::None => String::new(),
+        ControlValue::Bool(v) => join(v),
+        ControlValue::Byte(v) => join(v),
+        ControlValue::Uint16(v) => join(v),
+        ControlValue::Uint32(v) => join(v),
+        ControlValue::Int32(v) => join(v),
+        ControlValue::Int64(v) => join(v),
+        ControlValue::Float(v) => join(v),
+        ControlValue::String(v) => v.join(", "),
+        ControlValue::Rectangle(v) => join(v),
+        ControlValue::Size(v) => join(v),
+        ControlValue::Point(v) => join(v),
+    }
 }
 
 fn awb_mode(awb: AwbSetting) -> controls::AwbMode {
@@ -73,6 +137,8 @@ struct Setter<'a> {
     info: &'a ControlInfoMap,
     list: &'a mut ControlList,
     name: &'a str,
+    requested: Vec<(String, String)>,
+    ignored: Vec<String>,
 }
 
 impl Setter<'_> {
@@ -82,11 +148,14 @@ impl Setter<'_> {
         if self.info.find(C::ID).is_err() {
             if explicit {
                 log::warn!("camera {}: has no {:?} control; setting ignored", self.name, value);
+                self.ignored.push(control_name(C::ID));
             }
             return;
         }
-        if let Err(err) = self.list.set(value) {
-            log::warn!("camera {}: cannot set control {}: {err}", self.name, C::ID);
+        let text = format!("{value:?}");
+        match self.list.set(value) {
+            Ok(()) => self.requested.push((control_name(C::ID), text)),
+            Err(err) => log::warn!("camera {}: cannot set control {}: {err}", self.name, C::ID),
         }
     }
 
@@ -98,8 +167,9 @@ impl Setter<'_> {
             .map(|(id, _)| id)
             .find(|&id| ControlId::try_from(id).is_ok_and(|control| control.name() == wanted));
         if let Some(id) = id {
-            if let Err(err) = self.list.set_raw(id, ControlValue::from(MODE_MANUAL)) {
-                log::warn!("camera {}: cannot set {wanted}: {err}", self.name);
+            match self.list.set_raw(id, ControlValue::from(MODE_MANUAL)) {
+                Ok(()) => self.requested.push((wanted.to_string(), "Manual".to_string())),
+                Err(err) => log::warn!("camera {}: cannot set {wanted}: {err}", self.name),
             }
         }
     }

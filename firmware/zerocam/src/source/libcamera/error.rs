@@ -26,7 +26,7 @@ pub enum SessionError {
         id: String,
         size: Resolution,
     },
-    NotYuv420 {
+    NotYuv {
         id: String,
         got: String,
     },
@@ -47,6 +47,7 @@ pub enum SessionError {
     },
     RequestsFailing {
         count: u32,
+        last: &'static str,
     },
 }
 
@@ -66,9 +67,11 @@ impl fmt::Display for SessionError {
             SessionError::Acquire { id, err } => write!(f, "camera {id} is busy or gone: {err}"),
             SessionError::NoConfiguration { id } => write!(f, "camera {id} offers no video stream"),
             SessionError::Unsupported { id, size } => {
-                write!(f, "camera {id} cannot deliver YUV420 at {size}")
+                write!(f, "camera {id} cannot deliver YUV420 or NV12 at {size}")
             }
-            SessionError::NotYuv420 { id, got } => write!(f, "camera {id} offers {got}, not YUV420"),
+            SessionError::NotYuv { id, got } => {
+                write!(f, "camera {id} offers {got}, neither YUV420 nor NV12")
+            }
             SessionError::Configure(err) => write!(f, "cannot configure the camera: {err}"),
             SessionError::Allocate(err) => write!(f, "cannot allocate frame buffers: {err}"),
             SessionError::Layout(err) => write!(f, "unusable frame buffer: {err}"),
@@ -79,7 +82,9 @@ impl fmt::Display for SessionError {
             SessionError::Queue(err) => write!(f, "cannot queue a capture request: {err}"),
             SessionError::Disconnected => f.write_str("camera disconnected"),
             SessionError::Stalled { secs } => write!(f, "camera delivered no frame for {secs} s"),
-            SessionError::RequestsFailing { count } => write!(f, "{count} capture requests in a row failed"),
+            SessionError::RequestsFailing { count, last } => {
+                write!(f, "{count} capture requests in a row failed (the last: {last})")
+            }
         }
     }
 }

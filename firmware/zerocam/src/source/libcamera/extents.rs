@@ -16,14 +16,14 @@ pub struct Extent {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MapPlan {
     pub extents: heapless::Vec<Extent, 3>,
-    pub planes: [(usize, usize); 3],
+    pub planes: heapless::Vec<(usize, usize), 3>,
 }
 
-/// Groups the three planes by file; `page` is the system page size.
-pub fn plan_maps(planes: &[PlaneLayout; 3], page: usize) -> MapPlan {
+/// Groups the (two or three) planes by file; `page` is the system page size.
+pub fn plan_maps(planes: &[PlaneLayout], page: usize) -> MapPlan {
     let page = page.max(1);
     let mut extents: heapless::Vec<Extent, 3> = heapless::Vec::new();
-    for plane in planes {
+    for plane in planes.iter().take(3) {
         let start = plane.offset - plane.offset % page;
         let end = plane.offset + plane.len;
         match extents.iter_mut().find(|extent| extent.fd == plane.fd) {
@@ -32,7 +32,7 @@ pub fn plan_maps(planes: &[PlaneLayout; 3], page: usize) -> MapPlan {
                 extent.start = extent.start.min(start);
                 extent.len = extent_end - extent.start;
             }
-            // At most three planes, so at most three files: the push cannot fail.
+            // At most three planes (more are ignored), so at most three files.
             None => {
                 let _ = extents.push(Extent { fd: plane.fd, start, len: end - start });
             }
@@ -42,7 +42,7 @@ pub fn plan_maps(planes: &[PlaneLayout; 3], page: usize) -> MapPlan {
         let index = extents.iter().position(|extent| extent.fd == plane.fd).unwrap_or(0);
         (index, plane.offset - extents.get(index).map_or(0, |extent| extent.start))
     };
-    let planes = [locate(&planes[0]), locate(&planes[1]), locate(&planes[2])];
+    let planes = planes.iter().take(3).map(locate).collect();
     MapPlan { extents, planes }
 }
 
@@ -59,7 +59,7 @@ mod tests {
         let planes = [plane(5, 0, 307_200), plane(5, 307_200, 76_800), plane(5, 384_000, 76_800)];
         let plan = plan_maps(&planes, 4096);
         assert_eq!(plan.extents.as_slice(), [Extent { fd: 5, start: 0, len: 460_800 }]);
-        assert_eq!(plan.planes, [(0, 0), (0, 307_200), (0, 384_000)]);
+        assert_eq!(plan.planes.as_slice(), [(0, 0), (0, 307_200), (0, 384_000)]);
     }
 
     #[test]
@@ -70,6 +70,6 @@ mod tests {
             plan.extents.as_slice(),
             [Extent { fd: 3, start: 4096, len: 9100 - 4096 }, Extent { fd: 4, start: 0, len: 60 }]
         );
-        assert_eq!(plan.planes, [(0, 904), (1, 10), (0, 4904)]);
+        assert_eq!(plan.planes.as_slice(), [(0, 904), (1, 10), (0, 4904)]);
     }
 }

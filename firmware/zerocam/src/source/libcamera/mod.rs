@@ -1,6 +1,6 @@
 //! CSI cameras (OV5647, IMX219, IMX708 Camera Module 3) through libcamera, on the Raspberry
-//! Pi kernel. The ISP delivers YUV420 (never JPEG on a Zero), which is encoded in software
-//! straight from the memory-mapped frame buffers into pool slots.
+//! Pi kernel. The ISP delivers YUV420 (never JPEG on a Zero; other pipelines NV12), which is
+//! encoded in software straight from the memory-mapped frame buffers into pool slots.
 //!
 //! Threads: libcamera calls back on its own thread; the callbacks only forward completed
 //! requests into a bounded channel read by this camera's source thread, which encodes,
@@ -24,7 +24,10 @@ mod error;
 mod extents;
 mod layout;
 mod plan;
+mod status;
 mod supervise;
+
+pub use status::status_json;
 
 #[cfg(feature = "libcamera")]
 mod configure;
@@ -76,6 +79,7 @@ impl LibcameraSource {
             camera_id: self.camera_id.clone(),
             size,
             plan: plan::ControlPlan::new(&self.config),
+            quality: self.config.quality.clamp(1, 100) as u8,
         };
         let mut backoff = super::backoff::Backoff::new(FIRST_RETRY, LONGEST_RETRY);
         supervise::supervise(&mut output, &mut cards, &mut backoff, |output| {

@@ -3,22 +3,27 @@
 //! stopped. All failures come back as a [`SessionError`] for the supervisor to show and retry.
 
 use super::configure::{configure, pick_camera};
-use super::controls::start_controls;
+use super::controls::{self, start_controls};
 use super::error::SessionError;
-use super::layout::{yuv420_layout, PlaneSpan};
+use super::layout::{yuv_layout, PlaneSpan, YuvFormat};
 use super::mapping::MappedBuffer;
 use super::plan::ControlPlan;
+use super::status::{self, CameraStatus, Metadata};
 use super::supervise::SessionEnd;
 use crate::camera::{unix_now_us, FrameOutput};
+use crate::config::EncoderSetting;
 use crate::config::Resolution;
 use crate::jpeg::{EncodeError, JpegEncoder};
 use crate::pool::Dropped;
+use crate::source::v4l2::raw::{PixelKind, RawEncoder, RawFormat, RawLayout, PIX_FMT_NV12, PIX_FMT_YUV420};
 use ::libcamera::camera::ActiveCamera;
 use ::libcamera::camera_manager::CameraManager;
 use ::libcamera::framebuffer::{AsFrameBuffer, FrameMetadataStatus};
 use ::libcamera::framebuffer_allocator::{FrameBuffer, FrameBufferAllocator};
-use ::libcamera::request::{Request, ReuseFlag};
+use ::libcamera::properties;
+use ::libcamera::request::{Request, RequestStatus, ReuseFlag};
 use ::libcamera::stream::Stream;
+use std::path::Path;
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, TryRecvError};
 use std::time::{Duration, Instant};
 
@@ -28,6 +33,8 @@ pub struct Settings {
     pub camera_id: Option<String>,
     pub size: Resolution,
     pub plan: ControlPlan,
+    /// JPEG quality, for the M2M encoder.
+    pub quality: u8,
 }
 
 /// What libcamera's thread hands to ours. The callbacks only `try_send` into a channel with
@@ -43,6 +50,9 @@ const FIRST_FRAME_TIMEOUT: Duration = Duration::from_secs(5);
 const POLL: Duration = Duration::from_millis(250);
 /// This many failed requests in a row end the session (and restart the camera).
 const MAX_FAILED_IN_A_ROW: u32 = 10;
+/// The published frames whose metadata /status shows: the first, and one after automatic
+/// exposure and white balance have had about a second or more to settle.
+const METADATA_FRAMES: [u64; 2] = [1, 30];
 
 pub fn run(settings: &Settings, output: &mut FrameOutput, encoder: &JpegEncoder) -> SessionEnd {
     let mut delivered = false;
@@ -72,7 +82,7 @@ fn open_and_stream(
     let mut mapped = Vec::with_capacity(buffers.len());
     let mut requests = Vec::with_capacity(buffers.len());
     for (index, buffer) in buffers.into_iter().enumerate() {
-        mapped.push(map_buffer(&buffer, configured.size, configured.stride)?);
+        mapped.push(map_buffer(&buffer, configured.format, configured.size, configured.stride)?);
         // The cookie is the buffer's index: a completed request names its mapping.
         let mut request = active.create_request(Some(index as u64)).ok_or(SessionError::CreateRequest)?;
         request.add_buffer(&stream, buffer).map_err(SessionError::AddBuffer)?;
@@ -88,16 +98,56 @@ fn open_and_stream(
         let _ = disconnect_sender.try_send(Event::Disconnected);
     });
 
+    // The M2M encoder (bcm2835-codec on the Pi) takes the picture as one packed range, as
+    // the Pi ISP's buffers are; anything else is encoded from its planes in software.
+    let (kind, fourcc) = match configured.format {
+        YuvFormat::I420 => (PixelKind::Yuv420, PIX_FMT_YUV420),
+        YuvFormat::Nv12 => (PixelKind::Nv12, PIX_FMT_NV12),
+    };
+    let raw = RawLayout { kind, size: configured.size, bytes_per_line: configured.stride };
+    let raw_encoder = if mapped.iter().all(MappedBuffer::is_packed) {
+        let format = RawFormat { fourcc, size: configured.size };
+        let setting = EncoderSetting::Auto;
+        RawEncoder::open(&settings.name, &setting, Path::new(""), format, settings.quality, encoder.clone())
+    } else {
+        log::info!(
+            "camera {}: frame buffers not packed for an M2M encoder; encoding in software",
+            settings.name
+        );
+        RawEncoder::software(encoder.clone())
+    };
+
     let controls = start_controls(&active, &settings.plan, &settings.name);
-    active.start(Some(&controls)).map_err(SessionError::Start)?;
-    log::info!(
-        "camera {}: libcamera {id} streaming YUV420 {} (stride {}) with {} buffers",
-        settings.name,
+    active.start(Some(&controls.list)).map_err(SessionError::Start)?;
+    let streaming = format!(
+        "{} {} (stride {}), {} buffers, encoded {}",
+        configured.format.name(),
         configured.size,
         configured.stride,
-        requests.len()
+        requests.len(),
+        raw_encoder.describe()
     );
-    let mut streamer = Streamer { active: &active, stream, mapped: &mapped, encoder, size: configured.size };
+    log::info!("camera {}: libcamera {id} streaming {streaming}", settings.name);
+    status::record(CameraStatus {
+        id: id.clone(),
+        model: active.properties().get::<properties::Model>().ok().map(|model| model.0),
+        streaming,
+        controls: controls::offered(active.controls()),
+        requested: controls.requested,
+        ignored: controls.ignored,
+        metadata: None,
+    });
+    let mut streamer = Streamer {
+        active: &active,
+        stream,
+        mapped: &mapped,
+        encoder,
+        raw_encoder,
+        raw,
+        size: configured.size,
+        period: Duration::from_micros(settings.plan.frame_duration_us.unsigned_abs()),
+        published: 0,
+    };
     let result = requests
         .into_iter()
         .try_for_each(|request| streamer.queue(request))
@@ -112,16 +162,22 @@ fn open_and_stream(
 }
 
 /// Reads a buffer's planes and maps them once.
-fn map_buffer(buffer: &FrameBuffer, size: Resolution, stride: u32) -> Result<MappedBuffer, SessionError> {
+fn map_buffer(
+    buffer: &FrameBuffer,
+    format: YuvFormat,
+    size: Resolution,
+    stride: u32,
+) -> Result<MappedBuffer, SessionError> {
     let planes = buffer.planes();
     let mut spans: heapless::Vec<PlaneSpan, 3> = heapless::Vec::new();
     for plane in planes.into_iter() {
         let span = PlaneSpan { fd: plane.fd(), offset: plane.offset().unwrap_or(0), len: plane.len() };
         if spans.push(span).is_err() {
-            return Err(SessionError::Layout(super::layout::LayoutError::PlaneCount(planes.len())));
+            let count = planes.len();
+            return Err(SessionError::Layout(super::layout::LayoutError::PlaneCount { format, count }));
         }
     }
-    let layout = yuv420_layout(size.width, size.height, stride, &spans).map_err(SessionError::Layout)?;
+    let layout = yuv_layout(format, size.width, size.height, stride, &spans).map_err(SessionError::Layout)?;
     MappedBuffer::new(layout)
 }
 
@@ -130,7 +186,14 @@ struct Streamer<'a, 'd> {
     stream: Stream,
     mapped: &'a [MappedBuffer],
     encoder: &'a JpegEncoder,
+    /// For packed buffers: hardware where there is an encoder, else software.
+    raw_encoder: RawEncoder,
+    raw: RawLayout,
     size: Resolution,
+    /// One frame at the configured rate.
+    period: Duration,
+    /// Frames published this session.
+    published: u64,
 }
 
 impl Streamer<'_, '_> {
@@ -170,6 +233,15 @@ impl Streamer<'_, '_> {
                 }
                 Err(RecvTimeoutError::Disconnected) => return Err(SessionError::Disconnected),
             };
+            // A camera that honours FrameDurationLimits delivers about one frame per period
+            // and is never held here. One that does not (libcamera's virtual pipeline
+            // completes a request the moment it is queued; some sensors have a fixed rate)
+            // is held to the configured rate: its frame waits for the rest of the period,
+            // and whatever arrives meanwhile is newer and taken below.
+            let since = last_frame.elapsed();
+            if *delivered && since < self.period * 3 / 4 {
+                std::thread::sleep(self.period - since);
+            }
             // If encoding fell behind, only the newest frame is worth encoding: older ones
             // go straight back to the camera, which keeps latency at one frame.
             loop {
@@ -193,10 +265,10 @@ impl Streamer<'_, '_> {
                     }
                 }
                 FrameResult::Skipped => {}
-                FrameResult::Failed => {
+                FrameResult::Failed(why) => {
                     failed_in_a_row += 1;
                     if failed_in_a_row >= MAX_FAILED_IN_A_ROW {
-                        return Err(SessionError::RequestsFailing { count: failed_in_a_row });
+                        return Err(SessionError::RequestsFailing { count: failed_in_a_row, last: why });
                     }
                 }
             }
@@ -205,33 +277,61 @@ impl Streamer<'_, '_> {
     }
 
     /// Encodes a completed request's picture straight from its mapped buffer into a slot.
-    fn publish(&self, request: &Request, output: &mut FrameOutput) -> FrameResult {
-        let status = request
-            .buffer::<FrameBuffer>(&self.stream)
-            .and_then(|buffer| buffer.metadata().map(|metadata| metadata.status()));
-        match status {
-            Some(FrameMetadataStatus::Success) => {}
+    fn publish(&mut self, request: &Request, output: &mut FrameOutput) -> FrameResult {
+        if request.status() != RequestStatus::Complete {
+            output.count_dropped(Dropped::Corrupt);
+            return FrameResult::Failed("request cancelled");
+        }
+        let Some(buffer) = request.buffer::<FrameBuffer>(&self.stream) else {
+            output.count_dropped(Dropped::Corrupt);
+            return FrameResult::Failed("no buffer for the stream");
+        };
+        // A buffer without metadata is taken on the request's word: libcamera 0.4's virtual
+        // pipeline completes buffers without ever filling in their metadata (status,
+        // sequence, bytes used), while real pipelines fill it in when they dequeue.
+        match buffer.metadata().map(|metadata| metadata.status()) {
+            Some(FrameMetadataStatus::Success) | None => {}
             // Frames while the sensor settles: not a failure, just not worth showing.
             Some(FrameMetadataStatus::Startup) => return FrameResult::Skipped,
-            Some(FrameMetadataStatus::Error | FrameMetadataStatus::Cancelled) | None => {
+            Some(FrameMetadataStatus::Cancelled) => {
                 output.count_dropped(Dropped::Corrupt);
-                return FrameResult::Failed;
+                return FrameResult::Failed("buffer cancelled");
+            }
+            Some(FrameMetadataStatus::Error) => {
+                output.count_dropped(Dropped::Corrupt);
+                return FrameResult::Failed("buffer status error");
             }
         }
         let Some(buffer) = usize::try_from(request.cookie()).ok().and_then(|index| self.mapped.get(index))
         else {
             output.count_dropped(Dropped::Corrupt);
-            return FrameResult::Failed;
+            return FrameResult::Failed("request with an unknown cookie");
         };
-        let frame = buffer.frame();
         let encoder = self.encoder;
+        self.published += 1;
+        if METADATA_FRAMES.contains(&self.published) {
+            let values = controls::metadata(request.metadata());
+            status::record_metadata(Metadata { frame: self.published, values });
+        }
         // Too large or unusable frames are counted by the pool; neither is a camera failure.
-        let _ = output.publish_jpeg(unix_now_us(), |slot| {
-            encoder.encode(&frame, slot).map_err(|err| match err {
-                EncodeError::OutputFull { .. } => Dropped::TooLarge,
-                EncodeError::BadInput { .. } => Dropped::Corrupt,
-            })
-        });
+        let _ = match buffer.packed() {
+            Some(bytes) => {
+                let (raw, raw_encoder) = (&self.raw, &mut self.raw_encoder);
+                output.publish_jpeg(unix_now_us(), |slot| raw_encoder.encode(raw, bytes, slot))
+            }
+            None => {
+                let frame = buffer.frame();
+                output.publish_jpeg(unix_now_us(), |slot| {
+                    encoder.encode(&frame, slot).map_err(|err| match err {
+                        EncodeError::OutputFull { .. } => Dropped::TooLarge,
+                        EncodeError::BadInput { .. } => Dropped::Corrupt,
+                    })
+                })
+            }
+        };
+        if self.raw_encoder.take_change() {
+            status::update_streaming(self.raw_encoder.describe());
+        }
         FrameResult::Published
     }
 }
@@ -239,5 +339,6 @@ impl Streamer<'_, '_> {
 enum FrameResult {
     Published,
     Skipped,
-    Failed,
+    /// Why, for the fault if it keeps happening.
+    Failed(&'static str),
 }

@@ -32,6 +32,16 @@ pub use find::first_camera;
 pub use listing::{list_cameras, print_cameras};
 pub use status::{device_status, device_status_json, DeviceStatus};
 
+/// The raw-frame encoder (the M2M hardware encoder when there is one, software otherwise)
+/// for the other source with raw frames, libcamera.
+#[cfg(feature = "libcamera")]
+pub mod raw {
+    pub use super::abi::{PIX_FMT_NV12, PIX_FMT_YUV420};
+    pub use super::frames::RawLayout;
+    pub use super::m2m::{RawEncoder, RawFormat};
+    pub use super::negotiate::PixelKind;
+}
+
 use crate::camera::FrameOutput;
 use crate::config::CameraConfig;
 use crate::jpeg::JpegEncoder;
