@@ -227,13 +227,23 @@ fn camera_status(addr: &str, name: &str) -> Result<serde_json::Value> {
 /// A real V4L2 camera (vivid in emulation) goes through capture and encoding end to end.
 fn check_camera(addr: &str, name: &str, frames: usize) -> Result<()> {
     let started = Instant::now();
+    // (frames published, resolution) at the first poll that saw the V4L2 device in use.
+    let mut switched: Option<(u64, String)> = None;
     let camera = loop {
         let camera = camera_status(addr, name)?;
         // For source auto: once it has picked a V4L2 device (not the test pattern it shows
-        // while it looks).
+        // while it looks), and that device has published frames of its own: the pool's count
+        // and the resolution on /status still describe the test pattern for a moment after
+        // the switch.
         let on_device = camera["source_in_use"].as_str().is_some_and(|source| source.starts_with("v4l2:"));
-        if on_device && camera["fault"].is_null() && camera["frames_published"].as_u64() > Some(0) {
-            break camera;
+        let published = camera["frames_published"].as_u64().unwrap_or(0);
+        let resolution = camera["resolution"].as_str().unwrap_or("").to_owned();
+        if on_device && camera["fault"].is_null() {
+            match &switched {
+                Some((first, seen)) if published >= first + 2 && *seen == resolution => break camera,
+                Some((first, _)) => switched = Some((*first, resolution)),
+                None => switched = Some((published, resolution)),
+            }
         }
         if started.elapsed() > CAMERA_WAIT {
             return Err(format!("camera {name} did not start delivering: {camera}"));
