@@ -99,17 +99,9 @@ pub fn parse<I: IntoIterator<Item = OsString>>(args: I) -> Result<Command> {
     use lexopt::prelude::*;
     let mut opts = Options::default();
     let mut parser = lexopt::Parser::from_args(args);
-    let usage = |e: lexopt::Error| Error::Usage(e.to_string());
     while let Some(arg) = parser.next().map_err(usage)? {
-        let flag = match &arg {
-            Long(name) => format!("--{name}"),
-            Short(c) => format!("-{c}"),
-            Value(v) => return Err(Error::Usage(format!("unexpected argument {v:?}"))),
-        };
-        let text = |parser: &mut lexopt::Parser| -> Result<String> {
-            let raw = parser.value().map_err(usage)?;
-            raw.into_string().map_err(|raw| Error::Usage(format!("{flag}: {raw:?} is not UTF-8")))
-        };
+        let flag = flag_name(&arg)?;
+        let text = |parser: &mut lexopt::Parser| flag_value(parser, &flag);
         match arg {
             Short('h') | Long("help") => return Ok(Command::Help),
             Long("clip") => opts.clip = text(&mut parser)?.into(),
@@ -134,6 +126,26 @@ pub fn parse<I: IntoIterator<Item = OsString>>(args: I) -> Result<Command> {
         }
     }
     Ok(Command::Run(Box::new(opts)))
+}
+
+/// A lexopt error as a usage error.
+pub fn usage(err: lexopt::Error) -> Error {
+    Error::Usage(err.to_string())
+}
+
+/// The option as typed (`--name` or `-c`), for messages; a bare value is an error.
+pub fn flag_name(arg: &lexopt::Arg<'_>) -> Result<String> {
+    match arg {
+        lexopt::Arg::Long(name) => Ok(format!("--{name}")),
+        lexopt::Arg::Short(c) => Ok(format!("-{c}")),
+        lexopt::Arg::Value(v) => Err(Error::Usage(format!("unexpected argument {v:?}"))),
+    }
+}
+
+/// The value of option `flag`, as UTF-8 text.
+pub fn flag_value(parser: &mut lexopt::Parser, flag: &str) -> Result<String> {
+    let raw = parser.value().map_err(usage)?;
+    raw.into_string().map_err(|raw| Error::Usage(format!("{flag}: {raw:?} is not UTF-8")))
 }
 
 pub fn positive(flag: &str, text: &str) -> Result<f64> {

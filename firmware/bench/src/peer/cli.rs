@@ -1,7 +1,7 @@
 //! `zerocam-bench peer` options. On the emulated board they come from the kernel command
 //! line (the words after `--` are init's arguments, see ci/bench-peer).
 
-use crate::cli::{client_list, count, non_negative, seconds};
+use crate::cli::{client_list, count, flag_name, flag_value, non_negative, seconds, usage};
 use crate::error::{Error, Result};
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -110,17 +110,9 @@ pub fn parse<I: IntoIterator<Item = OsString>>(args: I) -> Result<PeerCommand> {
     use lexopt::prelude::*;
     let mut opts = PeerOptions::default();
     let mut parser = lexopt::Parser::from_args(args);
-    let usage = |e: lexopt::Error| Error::Usage(e.to_string());
     while let Some(arg) = parser.next().map_err(usage)? {
-        let flag = match &arg {
-            Long(name) => format!("--{name}"),
-            Short(c) => format!("-{c}"),
-            Value(v) => return Err(Error::Usage(format!("unexpected argument {v:?}"))),
-        };
-        let text = |parser: &mut lexopt::Parser| -> Result<String> {
-            let raw = parser.value().map_err(usage)?;
-            raw.into_string().map_err(|raw| Error::Usage(format!("{flag}: {raw:?} is not UTF-8")))
-        };
+        let flag = flag_name(&arg)?;
+        let text = |parser: &mut lexopt::Parser| flag_value(parser, &flag);
         match arg {
             Short('h') | Long("help") => return Ok(PeerCommand::Help),
             Long("sources") => opts.sources = list(&flag, &text(&mut parser)?, source)?,
