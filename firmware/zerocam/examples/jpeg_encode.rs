@@ -10,8 +10,11 @@
 
 use std::time::{Duration, Instant};
 
-use zerocam::jpeg::{JpegEncoder, DEFAULT_QUALITY};
+use zerocam::jpeg::JpegEncoder;
 use zerocam::render::TestCard;
+
+#[path = "common/encode_args.rs"]
+mod encode_args;
 
 const SIZES: [(u32, u32, &str); 3] = [(640, 480, "VGA"), (1280, 720, "720p"), (1920, 1080, "1080p")];
 
@@ -20,23 +23,9 @@ struct Options {
     quality: u8,
 }
 
-/// Flags (anything starting with "-") are ignored; the numbers are ours.
+/// The time budget per size and the quality (common/encode_args.rs).
 fn parse_options() -> Result<Options, String> {
-    let mut numbers = std::env::args().skip(1).filter(|arg| !arg.starts_with('-'));
-    let seconds_per_size = match numbers.next() {
-        None => 2.0,
-        Some(text) => match text.parse::<f64>() {
-            Ok(seconds) if seconds > 0.0 && seconds.is_finite() => seconds,
-            _ => return Err(format!("time budget {text:?} is not a positive number of seconds")),
-        },
-    };
-    let quality = match numbers.next() {
-        None => DEFAULT_QUALITY,
-        Some(text) => match text.parse::<u8>() {
-            Ok(quality @ 1..=100) => quality,
-            _ => return Err(format!("quality {text:?} is not in 1..=100")),
-        },
-    };
+    let (seconds_per_size, quality) = encode_args::seconds_and_quality()?;
     Ok(Options { seconds_per_size, quality })
 }
 

@@ -9,7 +9,10 @@
 
 use std::time::{Duration, Instant};
 
-use zerocam::jpeg::{Frame, JpegEncoder, Pixels, Plane, DEFAULT_QUALITY};
+use zerocam::jpeg::{Frame, JpegEncoder, Pixels, Plane};
+
+#[path = "common/encode_args.rs"]
+mod encode_args;
 use zerocam::render::TestCard;
 
 const SIZES: [(u32, u32, &str); 2] = [(640, 480, "VGA"), (1280, 720, "720p")];
@@ -65,27 +68,8 @@ impl Layouts {
     }
 }
 
-fn parse_options() -> Result<(f64, u8), String> {
-    let mut numbers = std::env::args().skip(1).filter(|arg| !arg.starts_with('-'));
-    let seconds = match numbers.next() {
-        None => 2.0,
-        Some(text) => match text.parse::<f64>() {
-            Ok(seconds) if seconds > 0.0 && seconds.is_finite() => seconds,
-            _ => return Err(format!("time budget {text:?} is not a positive number of seconds")),
-        },
-    };
-    let quality = match numbers.next() {
-        None => DEFAULT_QUALITY,
-        Some(text) => match text.parse::<u8>() {
-            Ok(quality @ 1..=100) => quality,
-            _ => return Err(format!("quality {text:?} is not in 1..=100")),
-        },
-    };
-    Ok((seconds, quality))
-}
-
 fn main() {
-    let (seconds, quality) = match parse_options() {
+    let (seconds, quality) = match encode_args::seconds_and_quality() {
         Ok(options) => options,
         Err(problem) => {
             eprintln!("raw_encode: {problem}\nusage: raw_encode [SECONDS_PER_CASE] [QUALITY]");
