@@ -25,10 +25,27 @@ until name=$(host_side); do
 done
 say "host side is $name ($($bb readlink -f /sys/class/net/$name/device/driver | $bb sed 's|.*/||'))"
 $bb ip link set "$name" up
-if $bb udhcpc -f -q -n -t 20 -T 3 -i "$name" -x hostname:qemu-laptop -s /test/udhcpc-event.sh; then
-    say "done on $name"
-else
-    say "udhcpc got no lease on $name"
-fi
+# What the link carried, for a failure: packet counters on both sides of the loop, the
+# board's addresses there and its UDP sockets (port 67 is 0043 in /proc/net/udp).
+report_link() {
+    for dev in /sys/class/net/usb*; do
+        say "$1: ${dev##*/}: operstate $($bb cat "$dev/operstate") carrier $($bb cat "$dev/carrier" 2>/dev/null)" \
+            "rx $($bb cat "$dev/statistics/rx_packets") tx $($bb cat "$dev/statistics/tx_packets")" \
+            "rx_dropped $($bb cat "$dev/statistics/rx_dropped") tx_dropped $($bb cat "$dev/statistics/tx_dropped")"
+    done
+    $bb ip -4 addr | $bb sed -n 's/^ *inet /inet /p' | while read -r line; do say "$1: $line"; done
+    $bb sed -n '1p;/:0043 /p' /proc/net/udp | while read -r line; do say "$1: udp $line"; done
+}
+# A laptop keeps asking: a second round after a first one that got nothing, with what the
+# link carried in between, so a failure says where the packets stopped.
+for round in 1 2; do
+    if $bb udhcpc -f -q -n -t 10 -T 3 -i "$name" -x hostname:qemu-laptop -s /test/udhcpc-event.sh; then
+        [ "$round" = 1 ] || say "lease in round $round"
+        say "done on $name"
+        exec $bb sleep 1000000
+    fi
+    report_link "no lease in round $round"
+done
+say "udhcpc got no lease on $name"
 # A helper that exits is restarted: stay.
 exec $bb sleep 1000000

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/test/wifi/busybox sh
 # One control command from the host (busybox nc -e): down | wrong | up.
 . /test/wifi/ap-lib.sh
 read -r command

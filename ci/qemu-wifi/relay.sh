@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/test/wifi/busybox sh
 # One relayed connection (busybox nc -e): from the access point's namespace to zerocam's
 # Wi-Fi address, which only the simulated radio link reaches.
 . /test/wifi/ap-lib.sh

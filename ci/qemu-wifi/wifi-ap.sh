@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/test/wifi/busybox sh
 # The access point of the emulated Wi-Fi test, a [[system.helper]] of ci/qemu-wifi/zerocam-wifi.toml
 # (busybox sh; ci/qemu-checks-wifi.sh adds /test/wifi to the initramfs of the test boot
 # only, the image has no hostapd). Once mac80211_hwsim's radios exist (zerocam loads it with
