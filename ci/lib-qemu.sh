@@ -22,6 +22,24 @@ partition_offset() {
 }
 boot_partition_offset() { partition_offset "$1" 1; }
 
+# slot_initrd IMAGE N: the initramfs file of slot partition N (2: A, 3: B), as its slot.env
+# names it for the boot script (initrd.lz4; initrd.zst in older images).
+slot_initrd() {
+    mtype -i "$1@@$(partition_offset "$1" "$2")" ::/slot.env | tr -d '\r' | sed -n 's/^slot_initrd=//p'
+}
+
+# unpack_initrd FILE DIR: unpacks an initramfs the image's kernel reads (lz4 legacy frame or
+# zstd, told apart by their magic numbers) into DIR.
+unpack_initrd() {
+    local magic
+    magic=$(od -An -tx1 -N4 "$1" | tr -d ' ')
+    case $magic in
+    02214c18) lz4 -dc "$1" | (cd "$2" && cpio -idm --quiet) ;;
+    28b52ffd) zstd -dc "$1" | (cd "$2" && cpio -idm --quiet) ;;
+    *) echo "ci: $1 is neither an lz4 nor a zstd initramfs (magic $magic)" >&2; return 1 ;;
+    esac
+}
+
 # qemu_free_port [PREFERRED]: prints PREFERRED if nothing listens on 127.0.0.1:PREFERRED,
 # else a port the kernel says is free (bind to port 0). QEMU binds it moments later for its
 # port forward; if something takes it in between, QEMU exits and the caller says so.

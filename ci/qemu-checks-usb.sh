@@ -14,7 +14,7 @@
 #                               gadget and lease in the serial log and on /status
 
 usb_add_test_tools() {
-    local card=$1 tools=$REPO_ROOT/out/qemu-usb-tools cache=$REPO_ROOT/out/cache/debs deb slot_a
+    local card=$1 tools=$REPO_ROOT/out/qemu-usb-tools cache=$REPO_ROOT/out/cache/debs deb slot_a initrd
     ensure_packages cpio
     ensure_apt_sources
     mkdir -p "$cache"
@@ -32,9 +32,10 @@ usb_add_test_tools() {
     (cd "$tools/root" && find test | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$tools/test.cpio"
     # Slot A is partition 2: the slot a new card boots.
     slot_a="$card@@$(partition_offset "$card" 2)"
-    mcopy -o -n -i "$slot_a" ::/initrd.zst "$tools/initrd.zst"
-    cat "$tools/test.cpio" "$tools/initrd.zst" >"$tools/initrd"
-    mcopy -o -i "$slot_a" "$tools/initrd" ::/initrd.zst
+    initrd=$(slot_initrd "$card" 2)
+    mcopy -o -n -i "$slot_a" "::/$initrd" "$tools/initrd.image"
+    cat "$tools/test.cpio" "$tools/initrd.image" >"$tools/initrd"
+    mcopy -o -i "$slot_a" "$tools/initrd" "::/$initrd"
 }
 
 usb_checks() {

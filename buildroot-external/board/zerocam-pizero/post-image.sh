@@ -9,7 +9,7 @@
 # The slot holds zImage, DTB_NAME.dtb with the dwc2 overlay merged (the OTG port in
 # host or gadget mode, like the Debian kernel's tree), camera-NAME.dtb for each CSI sensor
 # (the same plus that sensor's overlay; boot-options.txt camera=NAME picks one), the
-# initramfs (rootfs.cpio.zst) and slot.env.
+# initramfs (rootfs.cpio.lz4) and slot.env.
 #
 # Usage (by Buildroot): post-image.sh BINARIES_DIR DTB_NAME
 # Env:   ZEROCAM_VERSION    the version recorded for the slots (default: the crate's)
@@ -33,14 +33,14 @@ mkdir -p "$work/slot" "$work/boot"
 # --- The slot ------------------------------------------------------------------------------
 overlays=$images/rpi-firmware/overlays
 cp "$images/zImage" "$work/slot/zImage"
-cp "$images/rootfs.cpio.zst" "$work/slot/initrd.zst"
+cp "$images/rootfs.cpio.lz4" "$work/slot/initrd.lz4"
 fdtoverlay -i "$images/$dtb.dtb" -o "$work/slot/$dtb.dtb" "$overlays/dwc2.dtbo"
 for camera in $cameras; do
     fdtoverlay -i "$images/$dtb.dtb" -o "$work/slot/camera-$camera.dtb" \
         "$overlays/dwc2.dtbo" "$overlays/$camera.dtbo"
 done
 "$repo/board/make-slot" "$work/slot" "$images/slot.img" --version "$version" \
-    --kernel zImage --initrd initrd.zst --fdt "$dtb.dtb"
+    --kernel zImage --initrd initrd.lz4 --fdt "$dtb.dtb"
 
 # --- The boot partition's firmware and U-Boot ---------------------------------------------
 for file in bootcode.bin start_x.elf fixup_x.dat start.elf fixup.dat; do
