@@ -118,6 +118,10 @@ qemu_monitor_socket() {
     esac
 }
 
+# serial_stamp KERNEL_LOG REGEX: the kernel-log time (seconds since kernel start) of the
+# first line matching REGEX, or nothing.
+serial_stamp() { { grep -m1 -E "$2" "$1" || true; } | sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p'; }
+
 # qemu_diagnose KERNEL_LOG: prints, on a failure, whether the guest CPU still runs (its
 # program counter sampled three times), the USB devices QEMU sees and the network state.
 # A frozen guest (same PC, no new serial output) is a different bug from one that runs
@@ -126,26 +130,12 @@ qemu_diagnose() {
     local socket
     socket=$(qemu_monitor_socket "$1")
     [ -S "$socket" ] || { echo "(no QEMU monitor at $socket)"; return 0; }
-    python3 - "$socket" <<'PY' || true
-import re, socket, sys, time
+    python3 - "$socket" "$REPO_ROOT/ci" <<'PY' || true
+import re, sys, time
+sys.path.insert(0, sys.argv[2])
+from qemu_monitor import ask as ask_monitor
 def ask(command):
-    s = socket.socket(socket.AF_UNIX)
-    s.settimeout(3)
-    s.connect(sys.argv[1])
-    def read_to_prompt():
-        chunk = b""
-        while not chunk.endswith(b"(qemu) "):
-            data = s.recv(65536)
-            if not data:
-                break
-            chunk += data
-        return chunk
-    read_to_prompt()
-    s.sendall(command.encode() + b"\n")
-    out = read_to_prompt().decode(errors="replace")
-    s.close()
-    # The monitor echoes the command with terminal escapes on the first line: drop it.
-    return out.replace("(qemu) ", "").strip().split("\n", 1)[-1]
+    return ask_monitor(sys.argv[1], command)
 def where(address):
     # Debian's System.map is a stub (symbols are in the -dbg package): name the region.
     if address < 0xbf000000:
