@@ -6,6 +6,7 @@ use std::io;
 use std::net::Ipv4Addr;
 use std::net::UdpSocket;
 use std::os::fd::{AsRawFd, OwnedFd};
+use std::time::{Duration, Instant};
 
 /// The kernel's `struct rtentry` (linux/route.h); libc only defines it for some libcs.
 #[repr(C)]
@@ -75,6 +76,27 @@ pub fn set_up(name: &str) -> Result<(), NetError> {
         ioctl(&socket, libc::SIOCSIFFLAGS, (&mut request as *mut libc::ifreq).cast())
     };
     run().map_err(|err| NetError::new(what(), err))
+}
+
+/// How long `bring_up` waits for an interface whose sysfs entry exists but which the kernel
+/// does not know by name yet.
+pub const REGISTER_WAIT: Duration = Duration::from_secs(10);
+
+/// Sets IFF_UP on an interface that has just appeared. The kernel creates
+/// `/sys/class/net/<name>` before it lists the device by name, so for a moment after the
+/// entry appears (a USB adapter seen while its driver is still registering) the ioctl says
+/// "No such device". That answer is retried for up to `limit`; any other error is returned
+/// at once.
+pub fn bring_up(name: &str, limit: Duration) -> Result<(), NetError> {
+    let started = Instant::now();
+    loop {
+        match set_up(name) {
+            Err(err) if err.source.raw_os_error() == Some(libc::ENODEV) && started.elapsed() < limit => {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            result => return result,
+        }
+    }
 }
 
 /// Sets the interface's IPv4 address and netmask (the kernel adds the subnet route).
@@ -191,6 +213,16 @@ mod tests {
         assert_eq!(parse_mac("52:54:00:12:34"), None);
         assert_eq!(parse_mac("52:54:00:12:34:56:78"), None);
         assert_eq!(parse_mac("zz:54:00:12:34:56"), None);
+    }
+
+    #[test]
+    fn bring_up_waits_for_a_missing_interface_then_names_it() {
+        let limit = Duration::from_millis(200);
+        let started = Instant::now();
+        let err = bring_up("zc-nosuch0", limit).expect_err("no such interface");
+        assert!(started.elapsed() >= limit, "gave up before the limit");
+        assert_eq!(err.source.raw_os_error(), Some(libc::ENODEV));
+        assert!(err.to_string().starts_with("bring zc-nosuch0 up: "), "{err}");
     }
 
     #[test]

@@ -10,7 +10,6 @@ use super::dhcp_client::{Client, Lease};
 use super::error::NetError;
 use super::link;
 use super::state::{self, Role};
-use crate::pid1::mounts::wait_for_path;
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::path::Path;
 use std::time::Duration;
@@ -35,25 +34,15 @@ pub fn start(config: NetworkConfig, hostname: String, gadget: bool, wifi: Option
 
 fn run(config: &NetworkConfig, hostname: &str, gadget: bool, wifi: Option<&str>) {
     state::update(Role::Uplink, |link| link.status = "waiting for an interface".into());
-    let Some(interface) = wait_for_interface(config, gadget, wifi) else {
-        let reach = if gadget { "reach the camera over USB" } else { "the camera is unreachable" };
-        state::update(Role::Uplink, |link| link.status = "no interface".into());
-        state::fail(
-            Role::Uplink,
-            format!(
-                "no interface {} appeared within {} s; {reach}",
-                config.interface, config.interface_wait_secs
-            ),
-        );
-        return;
-    };
+    let interface = wait_for_interface(config, gadget, wifi);
     state::update(Role::Uplink, |link| {
         link.interface = interface.clone();
         link.status = "getting an address".into();
+        link.error = None;
     });
-    if let Err(err) = link::set_up(&interface) {
-        state::fail(Role::Uplink, err);
-        return;
+    while let Err(err) = link::bring_up(&interface, link::REGISTER_WAIT) {
+        state::fail(Role::Uplink, format!("{err}; retrying in {} s", DHCP_RETRY.as_secs()));
+        std::thread::sleep(DHCP_RETRY);
     }
     if !config.dhcp {
         use_static(config, &interface);
@@ -188,27 +177,46 @@ fn write_resolv_conf(dns: &[Ipv4Addr]) {
     }
 }
 
-fn wait_for_interface(config: &NetworkConfig, gadget: bool, wifi: Option<&str>) -> Option<String> {
+/// Waits for the uplink's interface, for as long as it takes: an adapter plugged in an hour
+/// after power-on is still used. Past `interface_wait_secs` the wait is reported on /status
+/// (and polled less often), so a user who expected an adapter sees why there is no network.
+fn wait_for_interface(config: &NetworkConfig, gadget: bool, wifi: Option<&str>) -> String {
     let limit = Duration::from_secs(u64::from(config.interface_wait_secs));
-    if config.interface != "auto" {
-        let path = format!("/sys/class/net/{}", config.interface);
-        return wait_for_path(Path::new(&path), limit).then(|| config.interface.clone());
-    }
     let started = std::time::Instant::now();
+    let mut reported = false;
     loop {
-        let candidates: &[&str] = if gadget { &AUTO_INTERFACES } else { &AUTO_INTERFACES_NO_GADGET };
-        if let Some(found) = candidates
-            .iter()
-            .filter(|name| Some(**name) != wifi)
-            .find(|name| Path::new("/sys/class/net").join(name).exists())
-        {
-            return Some((*found).to_owned());
+        if let Some(found) = present_interface(config, gadget, wifi) {
+            if reported {
+                log::info!("uplink: {found} appeared {} s after start-up", started.elapsed().as_secs());
+            }
+            return found;
         }
-        if started.elapsed() >= limit {
-            return None;
+        if !reported && started.elapsed() >= limit {
+            reported = true;
+            let reach = if gadget {
+                "reach the camera over USB"
+            } else {
+                "the camera is unreachable until one appears"
+            };
+            state::update(Role::Uplink, |link| link.status = "no interface".into());
+            state::fail(
+                Role::Uplink,
+                format!("no interface {} appeared within {} s; {reach}", config.interface, limit.as_secs()),
+            );
         }
-        std::thread::sleep(Duration::from_millis(50));
+        std::thread::sleep(if reported { Duration::from_secs(1) } else { Duration::from_millis(50) });
     }
+}
+
+/// The interface to use, if it exists now: the configured one, or the first of the "auto"
+/// candidates (never the one the Wi-Fi service runs).
+fn present_interface(config: &NetworkConfig, gadget: bool, wifi: Option<&str>) -> Option<String> {
+    let exists = |name: &str| Path::new("/sys/class/net").join(name).exists();
+    if config.interface != "auto" {
+        return exists(&config.interface).then(|| config.interface.clone());
+    }
+    let candidates: &[&str] = if gadget { &AUTO_INTERFACES } else { &AUTO_INTERFACES_NO_GADGET };
+    candidates.iter().find(|name| Some(**name) != wifi && exists(name)).map(|name| (*name).to_owned())
 }
 
 fn show(address: Option<Ipv4Addr>) -> String {

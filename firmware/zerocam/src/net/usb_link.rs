@@ -102,7 +102,7 @@ fn force_device_role() {
 /// Follows carrier between the gadget's interfaces and answers DHCP on them, forever.
 fn serve(config: &UsbConfig, interfaces: &[String]) {
     for name in interfaces {
-        if let Err(err) = link::set_up(name) {
+        if let Err(err) = link::bring_up(name, link::REGISTER_WAIT) {
             state::fail(Role::Usb, err);
         }
     }

@@ -97,7 +97,7 @@ fn run(config: WifiConfig, hostname: String, ntp: Vec<String>) {
             ),
         );
     }
-    if let Err(err) = crate::net::link::set_up(&interface) {
+    if let Err(err) = crate::net::link::bring_up(&interface, crate::net::link::REGISTER_WAIT) {
         log::error!("wifi: {err}");
     }
     let (links, events) = std::sync::mpsc::channel();
