@@ -40,6 +40,20 @@ unpack_initrd() {
     esac
 }
 
+# prepend_test_tools CARD ROOT WORK: packs ROOT/test into a cpio and puts it in front of
+# slot A's initramfs on CARD (the test's copy; the slot a new card boots). The kernel
+# unpacks concatenated archives in order and U-Boot loads the file whole, so the image's own
+# archive is left as it is. WORK holds the pieces.
+prepend_test_tools() {
+    local card=$1 root=$2 work=$3 slot_a initrd
+    (cd "$root" && find test | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$work/test.cpio"
+    slot_a="$card@@$(partition_offset "$card" 2)"
+    initrd=$(slot_initrd "$card" 2)
+    mcopy -o -n -i "$slot_a" "::/$initrd" "$work/initrd.image"
+    cat "$work/test.cpio" "$work/initrd.image" >"$work/initrd"
+    mcopy -o -i "$slot_a" "$work/initrd" "::/$initrd"
+}
+
 # qemu_free_port [PREFERRED]: prints PREFERRED if nothing listens on 127.0.0.1:PREFERRED,
 # else a port the kernel says is free (bind to port 0). QEMU binds it moments later for its
 # port forward; if something takes it in between, QEMU exits and the caller says so.

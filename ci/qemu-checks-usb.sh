@@ -14,7 +14,7 @@
 #                               gadget and lease in the serial log and on /status
 
 usb_add_test_tools() {
-    local card=$1 tools=$REPO_ROOT/out/qemu-usb-tools cache=$REPO_ROOT/out/cache/debs deb slot_a initrd
+    local card=$1 tools=$REPO_ROOT/out/qemu-usb-tools cache=$REPO_ROOT/out/cache/debs deb
     ensure_packages cpio
     ensure_apt_sources
     mkdir -p "$cache"
@@ -29,13 +29,7 @@ usb_add_test_tools() {
     dpkg -x "$deb" "$tools/deb"
     cp "$tools/deb/bin/busybox" "$tools/root/test/busybox"
     install -m 755 "$REPO_ROOT"/ci/qemu-usb/*.sh "$tools/root/test/"
-    (cd "$tools/root" && find test | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$tools/test.cpio"
-    # Slot A is partition 2: the slot a new card boots.
-    slot_a="$card@@$(partition_offset "$card" 2)"
-    initrd=$(slot_initrd "$card" 2)
-    mcopy -o -n -i "$slot_a" "::/$initrd" "$tools/initrd.image"
-    cat "$tools/test.cpio" "$tools/initrd.image" >"$tools/initrd"
-    mcopy -o -i "$slot_a" "$tools/initrd" "::/$initrd"
+    prepend_test_tools "$card" "$tools/root" "$tools"
 }
 
 usb_checks() {

@@ -5,8 +5,9 @@
 //!   board_probe wait ADDR SECS      until /snapshot.jpg is a JPEG; prints its X-Timestamp
 //!   board_probe check ADDR FRAMES   /, /snapshot.jpg, /status (pid1 mode), FRAMES frames
 //!                                   of /stream.mjpg as valid JPEGs
-//!   board_probe camera ADDR NAME FRAMES  camera NAME (a real V4L2 device, e.g. vivid, named
-//!                                   or found by source auto) runs on that device
+//!   board_probe camera ADDR NAME FRAMES [DRIVER]  camera NAME (a real V4L2 device, e.g.
+//!                                   vivid, named or found by source auto) runs on that
+//!                                   device (whose kernel driver is DRIVER, if given)
 //!                                   without a fault and FRAMES frames of its own stream
 //!                                   are whole JPEGs of its resolution that change
 //!   board_probe clock ADDR SECS     within SECS, a frame's X-Timestamp is within a few
@@ -225,7 +226,7 @@ fn camera_status(addr: &str, name: &str) -> Result<serde_json::Value> {
 }
 
 /// A real V4L2 camera (vivid in emulation) goes through capture and encoding end to end.
-fn check_camera(addr: &str, name: &str, frames: usize) -> Result<()> {
+fn check_camera(addr: &str, name: &str, frames: usize, driver: Option<&str>) -> Result<()> {
     let started = Instant::now();
     // (frames published, resolution) at the first poll that saw the V4L2 device in use.
     let mut switched: Option<(u64, String)> = None;
@@ -259,6 +260,11 @@ fn check_camera(addr: &str, name: &str, frames: usize) -> Result<()> {
         camera["device"]["driver"],
         camera["device"]["streaming"]
     );
+    if let Some(driver) = driver {
+        if camera["device"]["driver"] != driver {
+            return Err(format!("camera {name} runs on driver {}, not {driver}", camera["device"]["driver"]));
+        }
+    }
     let before = camera["frames_published"].as_u64().unwrap_or(0);
     let jpegs = check_stream(addr, &format!("/cam/{name}/stream.mjpg"), frames)?;
     let resolution = camera["resolution"].as_str().unwrap_or("");
@@ -429,13 +435,17 @@ fn run(command: &[&str], board: Option<&str>) -> Result<()> {
         ["camera", addr, name, frames] => frames
             .parse()
             .map_err(|_| "bad FRAMES".to_owned())
-            .and_then(|frames| check_camera(addr, name, frames)),
+            .and_then(|frames| check_camera(addr, name, frames, None)),
+        ["camera", addr, name, frames, driver] => frames
+            .parse()
+            .map_err(|_| "bad FRAMES".to_owned())
+            .and_then(|frames| check_camera(addr, name, frames, Some(driver))),
         ["clock", addr, secs] => {
             secs.parse().map_err(|_| "bad SECS".to_owned()).and_then(|secs| check_clock(addr, secs))
         }
         ["poweroff", addr, token] => poweroff(addr, token),
         _ => Err("usage: board_probe [--hostname NAME] wait ADDR SECS | check ADDR FRAMES \
-                  | camera ADDR NAME FRAMES | clock ADDR SECS | poweroff ADDR TOKEN"
+                  | camera ADDR NAME FRAMES [DRIVER] | clock ADDR SECS | poweroff ADDR TOKEN"
             .into()),
     }
 }

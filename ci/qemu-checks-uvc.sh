@@ -1,0 +1,89 @@
+# A real UVC webcam in the emulated board, sourced by ci/test-qemu (same boot as the stream
+# checks): examples/uvc_camera, cross-built for the Zero, runs as a zerocam helper on the
+# device side of dummy_hcd (through gadgetfs) and is a USB webcam on its host side: the
+# kernel's uvcvideo drives it, and zerocam's V4L2 source passes its MJPEG through, next to
+# vivid's raw frames that zerocam encodes. The frames are the first VGA frames of
+# ../shared/clips, sent at 5 fps. (The kernel's own UVC gadget function cannot be used:
+# it streams isochronously, which dummy_hcd does not carry; uvc_camera streams over bulk.)
+#
+#   uvc_enabled                 on unless ZEROCAM_QEMU_UVC=0. Off with ZEROCAM_QEMU_USB=1:
+#                               the network gadget takes dummy_hcd's one controller.
+#   uvc_add_test_tools CARD     before booting: /test/uvc (uvc_camera, gadgetfs.ko, the
+#                               clip) in front of slot A's initramfs in the test's copy of
+#                               the card, the helper and a camera "uvc" in its zerocam.toml
+#   uvc_checks PORT SERIAL PROBE  after the board answers (PROBE: the command that runs
+#                               board_probe with this run's --hostname): camera "uvc" on the
+#                               uvcvideo device, MJPEG passed through at 640x480 and 5 fps,
+#                               frames that decode at that size and change
+
+# uvcvideo's capture node: vivid (loaded first, from [system] modules) registers video0 to
+# video3; uvc_camera needs dummy_hcd, loaded after vivid.
+UVC_NODE=/dev/video4
+UVC_FRAMES=12
+
+uvc_enabled() {
+    [ "${ZEROCAM_QEMU_UVC:-1}" = 1 ] && [ "${ZEROCAM_QEMU_USB:-0}" != 1 ]
+}
+
+uvc_add_test_tools() {
+    local card=$1 work=$REPO_ROOT/out/qemu-uvc-tools binary offset deb
+    if ! uvc_enabled; then
+        echo "ci: uvc: emulated UVC webcam checks off (ZEROCAM_QEMU_UVC=0, or ZEROCAM_QEMU_USB=1)"
+        return 0
+    fi
+    ensure_packages cpio xz-utils binutils-arm-linux-gnueabi
+    ensure_apt_sources
+    rm -rf "$work"
+    mkdir -p "$work/root/test/uvc" "$work/kernel"
+    # Built like the firmware (pizero profile, static, ARMv6).
+    (
+        arm_prepare_host
+        arm_export_cargo_env
+        cd "$REPO_ROOT" && cargo build -q -p zerocam --example uvc_camera --profile pizero "${ARM_BUILD_STD_ARGS[@]}"
+    )
+    binary=$ARM_TARGET_DIR/$ARM_TARGET/pizero/examples/uvc_camera
+    check_armv6 "$binary"
+    install -m 0755 "$binary" "$work/root/test/uvc/uvc_camera"
+    arm-linux-gnueabi-strip "$work/root/test/uvc/uvc_camera"
+    # gadgetfs from the image's pinned kernel (the image leaves it out), plain and unsigned
+    # as ci/build-image prepares the image's modules.
+    deb=$(fetch_deb "$KERNEL_PACKAGE" "$KERNEL_VERSION")
+    dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$work/kernel" --wildcards '*/gadget/legacy/gadgetfs.ko.xz'
+    xz -dc "$(find "$work/kernel" -name gadgetfs.ko.xz -print -quit)" >"$work/root/test/uvc/gadgetfs.ko"
+    arm-linux-gnueabi-strip --strip-debug "$work/root/test/uvc/gadgetfs.ko"
+    # The first frames of the VGA clip: the slot's FAT has a few MiB to spare, not 7.
+    python3 - "$REPO_ROOT/../shared/clips/vga-640x480-125f.mjpeg" "$UVC_FRAMES" "$work/root/test/uvc/clip.mjpeg" <<'PY'
+import sys
+data = open(sys.argv[1], "rb").read()
+starts = [i for i in range(len(data) - 2) if data[i:i + 3] == b"\xff\xd8\xff"][: int(sys.argv[2]) + 1]
+open(sys.argv[3], "wb").write(data[: starts[-1]] if len(starts) > int(sys.argv[2]) else data)
+PY
+    prepend_test_tools "$card" "$work/root" "$work"
+    offset=$(boot_partition_offset "$card")
+    mtype -i "$card@@$offset" ::/zerocam.toml >"$work/zerocam.toml"
+    cat >>"$work/zerocam.toml" <<TOML
+
+# ci/qemu-checks-uvc.sh: a UVC webcam on the host side of dummy_hcd (examples/uvc_camera).
+[[system.helper]]
+name = "uvc-camera"
+path = "/test/uvc/uvc_camera"
+args = ["--clip", "/test/uvc/clip.mjpeg", "--fps", "5", "--module", "/test/uvc/gadgetfs.ko"]
+
+[[camera]]
+name = "uvc"
+source = "v4l2:$UVC_NODE"
+size = "640x480"
+fps = 5
+TOML
+    mcopy -o -i "$card@@$offset" "$work/zerocam.toml" ::/zerocam.toml
+}
+
+uvc_checks() {
+    local port=$1 serial=$2 probe=$3 output
+    uvc_enabled || return 0
+    output=$("$probe" camera "127.0.0.1:$port" uvc 10 uvcvideo) || fail "uvc webcam checks: $output"
+    echo "$output" | sed 's/^ok: /ok: uvc: /'
+    echo "$output" | grep -q 'MJPG 640x480 at 5 fps, passed through' ||
+        fail "uvc: the webcam's MJPEG is not passed through at 640x480, 5 fps: $output"
+    grep -q 'uvc_camera: host connected' "$serial" || fail "uvc: no 'host connected' from uvc_camera in the serial log"
+}
