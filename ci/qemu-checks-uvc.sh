@@ -52,12 +52,8 @@ uvc_add_test_tools() {
     xz -dc "$(find "$work/kernel" -name gadgetfs.ko.xz -print -quit)" >"$work/root/test/uvc/gadgetfs.ko"
     arm-linux-gnueabi-strip --strip-debug "$work/root/test/uvc/gadgetfs.ko"
     # The first frames of the VGA clip: the slot's FAT has a few MiB to spare, not 7.
-    python3 - "$REPO_ROOT/../shared/clips/vga-640x480-125f.mjpeg" "$UVC_FRAMES" "$work/root/test/uvc/clip.mjpeg" <<'PY'
-import sys
-data = open(sys.argv[1], "rb").read()
-starts = [i for i in range(len(data) - 2) if data[i:i + 3] == b"\xff\xd8\xff"][: int(sys.argv[2]) + 1]
-open(sys.argv[3], "wb").write(data[: starts[-1]] if len(starts) > int(sys.argv[2]) else data)
-PY
+    python3 "$REPO_ROOT/ci/clip-frames.py" "$REPO_ROOT/../shared/clips/vga-640x480-125f.mjpeg" "$UVC_FRAMES" \
+        "$work/root/test/uvc/clip.mjpeg"
     prepend_test_tools "$card" "$work/root" "$work"
     offset=$(boot_partition_offset "$card")
     mtype -i "$card@@$offset" ::/zerocam.toml >"$work/zerocam.toml"
