@@ -14,12 +14,18 @@
 #   uvc_checks PORT SERIAL PROBE  after the board answers (PROBE: the command that runs
 #                               board_probe with this run's --hostname): camera "uvc" on the
 #                               uvcvideo device, MJPEG passed through at 640x480 and 5 fps,
-#                               frames that decode at that size and change
+#                               frames that decode at that size and change; then, ordered
+#                               over its control port (forwarded from the host), the webcam
+#                               stops delivering (the fault says stalled), resumes (the
+#                               fault clears, frames flow), and is unplugged (a fault) and
+#                               plugged back in by zerocam's helper supervisor (frames again)
 
 # uvcvideo's capture node: vivid (loaded first, from [system] modules) registers video0 to
 # video3; uvc_camera needs dummy_hcd, loaded after vivid.
 UVC_NODE=/dev/video4
 UVC_FRAMES=12
+# uvc_camera's control port in the guest (ci/qemu-checks-wifi.sh uses 8081 and 8082).
+UVC_CONTROL_GUEST_PORT=8083
 
 uvc_enabled() {
     [ "${ZEROCAM_QEMU_UVC:-1}" = 1 ] && [ "${ZEROCAM_QEMU_USB:-0}" != 1 ]
@@ -63,7 +69,7 @@ uvc_add_test_tools() {
 [[system.helper]]
 name = "uvc-camera"
 path = "/test/uvc/uvc_camera"
-args = ["--clip", "/test/uvc/clip.mjpeg", "--fps", "5", "--module", "/test/uvc/gadgetfs.ko"]
+args = ["--clip", "/test/uvc/clip.mjpeg", "--fps", "5", "--module", "/test/uvc/gadgetfs.ko", "--control", "0.0.0.0:$UVC_CONTROL_GUEST_PORT"]
 
 [[camera]]
 name = "uvc"
@@ -72,6 +78,16 @@ size = "640x480"
 fps = 5
 TOML
     mcopy -o -i "$card@@$offset" "$work/zerocam.toml" ::/zerocam.toml
+    UVC_CONTROL_PORT=$(qemu_free_port)
+    QEMU_EXTRA_HOSTFWD="${QEMU_EXTRA_HOSTFWD:-},hostfwd=tcp:127.0.0.1:$UVC_CONTROL_PORT-:$UVC_CONTROL_GUEST_PORT"
+}
+
+# uvc_order ORDER: one order to uvc_camera in the guest, which answers "ok".
+uvc_order() {
+    local answer
+    answer=$(exec 3<>"/dev/tcp/127.0.0.1/$UVC_CONTROL_PORT" && printf '%s\n' "$1" >&3 && cat <&3) || true
+    [ "$answer" = ok ] || fail "uvc: the webcam did not take the order $1 (answer: ${answer:-none})"
+    echo "ok: uvc: webcam ordered to $1"
 }
 
 uvc_checks() {
@@ -82,4 +98,14 @@ uvc_checks() {
     echo "$output" | grep -q 'MJPG 640x480 at 5 fps, passed through' ||
         fail "uvc: the webcam's MJPEG is not passed through at 640x480, 5 fps: $output"
     grep -q 'uvc_camera: host connected' "$serial" || fail "uvc: no 'host connected' from uvc_camera in the serial log"
+    # The V4L2 source's stall path: no frame for a few periods is a fault, then retries.
+    uvc_order pause
+    "$probe" fault "127.0.0.1:$port" uvc "camera stalled" 60 | sed 's/^ok: /ok: uvc: /' || fail "uvc: no stall fault"
+    uvc_order resume
+    "$probe" fault "127.0.0.1:$port" uvc none 90 | sed 's/^ok: /ok: uvc: /' || fail "uvc: no recovery after the stall"
+    # Unplugged: the device node goes; the helper supervisor starts the camera again.
+    uvc_order unplug
+    "$probe" fault "127.0.0.1:$port" uvc "/dev/video4" 60 | sed 's/^ok: /ok: uvc: /' || fail "uvc: no fault after the unplug"
+    "$probe" fault "127.0.0.1:$port" uvc none 120 | sed 's/^ok: /ok: uvc: /' || fail "uvc: no recovery after the replug"
+    [ "$(grep -c 'helper uvc-camera started' "$serial")" -ge 2 ] || fail "uvc: the helper was not started again"
 }

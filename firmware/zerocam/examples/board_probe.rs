@@ -10,6 +10,8 @@
 //!                                   device (whose kernel driver is DRIVER, if given)
 //!                                   without a fault and FRAMES frames of its own stream
 //!                                   are whole JPEGs of its resolution that change
+//!   board_probe fault ADDR NAME PATTERN SECS  within SECS, camera NAME's fault contains
+//!                                   PATTERN; with "none", the fault clears and frames flow
 //!   board_probe clock ADDR SECS     within SECS, a frame's X-Timestamp is within a few
 //!                                   seconds of the host's clock (the board set its clock
 //!                                   by NTP)
@@ -377,6 +379,38 @@ fn check_clock(addr: &str, secs: u64) -> Result<()> {
     }
 }
 
+/// Waits up to `secs` for camera `name`'s fault to contain `pattern` (a camera that stopped
+/// delivering, or was unplugged), or with pattern "none" for the fault to clear and three
+/// more frames to be published (it came back).
+fn wait_fault(addr: &str, name: &str, pattern: &str, secs: u64) -> Result<()> {
+    let started = Instant::now();
+    let first = camera_status(addr, name)?["frames_published"].as_u64().unwrap_or(0);
+    loop {
+        let camera = camera_status(addr, name)?;
+        let fault = camera["fault"].as_str();
+        let published = camera["frames_published"].as_u64().unwrap_or(0);
+        let reached = match fault {
+            Some(fault) => pattern != "none" && fault.contains(pattern),
+            None => pattern == "none" && published >= first + 3,
+        };
+        if reached {
+            let seen = fault.map_or_else(
+                || format!("no fault, frames_published {first} -> {published}"),
+                |f| format!("fault {f:?}"),
+            );
+            println!("ok: camera {name} after {:.1} s: {seen}", started.elapsed().as_secs_f64());
+            return Ok(());
+        }
+        if started.elapsed() >= Duration::from_secs(secs) {
+            return Err(format!(
+                "camera {name}: no fault {pattern:?} within {secs} s (now {:?})",
+                camera["fault"]
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
 fn poweroff(addr: &str, token: &str) -> Result<()> {
     let response = request(addr, "POST", "/api/poweroff", &format!("Authorization: Bearer {token}\r\n"))?;
     let status = response.status;
@@ -443,9 +477,12 @@ fn run(command: &[&str], board: Option<&str>) -> Result<()> {
         ["clock", addr, secs] => {
             secs.parse().map_err(|_| "bad SECS".to_owned()).and_then(|secs| check_clock(addr, secs))
         }
+        ["fault", addr, name, pattern, secs] => {
+            secs.parse().map_err(|_| "bad SECS".to_owned()).and_then(|secs| wait_fault(addr, name, pattern, secs))
+        }
         ["poweroff", addr, token] => poweroff(addr, token),
         _ => Err("usage: board_probe [--hostname NAME] wait ADDR SECS | check ADDR FRAMES \
-                  | camera ADDR NAME FRAMES [DRIVER] | clock ADDR SECS | poweroff ADDR TOKEN"
+                  | camera ADDR NAME FRAMES [DRIVER] | fault ADDR NAME PATTERN|none SECS | clock ADDR SECS | poweroff ADDR TOKEN"
             .into()),
     }
 }

@@ -4,7 +4,7 @@
 //! webcam.
 //!
 //!   uvc_camera --clip FILE.mjpeg [--fps 10] [--udc auto|NAME] [--pause-file PATH]
-//!              [--module gadgetfs.ko]
+//!              [--module gadgetfs.ko] [--control ADDR:PORT]
 //!
 //! The whole device is this program (descriptors.rs): the kernel's own UVC gadget function
 //! streams isochronously, which neither looped-back controller can carry (dummy_hcd has no
@@ -12,7 +12,8 @@
 //! bulk endpoint, which UVC allows and uvcvideo supports. It answers the host's probe and
 //! commit requests and sends the clip's frames in a loop at `--fps`, one UVC payload per
 //! frame. While `--pause-file` exists no frame is sent (the host's stream stays open and
-//! stalls: a camera that stops delivering); frames resume when it is removed.
+//! stalls: a camera that stops delivering); frames resume when it is removed. `--control`
+//! takes `pause`, `resume` and `unplug` orders over TCP (orders.rs).
 //! Prints "ready" once the device is on the bus; runs until killed. Needs root, gadgetfs and
 //! a free device controller (dummy_hcd's dummy_udc). `--module` loads gadgetfs from that
 //! file first (the emulated board's test tools carry it; its image does not).
@@ -21,6 +22,7 @@ mod clip;
 mod control;
 mod descriptors;
 mod gadgetfs;
+mod orders;
 
 use control::{Answer, Effect};
 use std::io::Write;
@@ -36,11 +38,19 @@ struct Args {
     udc: String,
     pause_file: Option<PathBuf>,
     module: Option<PathBuf>,
+    control: Option<String>,
 }
 
 fn parse() -> Result<Args, String> {
     let mut parser = lexopt::Parser::from_env();
-    let mut args = Args { clip: String::new(), fps: 10, udc: "auto".into(), pause_file: None, module: None };
+    let mut args = Args {
+        clip: String::new(),
+        fps: 10,
+        udc: "auto".into(),
+        pause_file: None,
+        module: None,
+        control: None,
+    };
     while let Some(arg) = parser.next().map_err(|err| err.to_string())? {
         let lexopt::Arg::Long(name) = arg else { return Err(format!("unexpected {arg:?}")) };
         let name = name.to_owned();
@@ -51,6 +61,7 @@ fn parse() -> Result<Args, String> {
             "udc" => args.udc = value,
             "pause-file" => args.pause_file = Some(value.into()),
             "module" => args.module = Some(value.into()),
+            "control" => args.control = Some(value),
             _ => return Err(format!("unknown option --{name}")),
         }
     }
@@ -121,6 +132,10 @@ fn run(args: Args) -> std::io::Result<()> {
 
     let mut negotiation = control::Negotiation::new(args.fps, max_frame, max_payload);
     let streaming = Arc::new(AtomicBool::new(false));
+    let pause = orders::Pause::new(args.pause_file.clone());
+    if let Some(address) = &args.control {
+        orders::listen(address, &pause)?;
+    }
     let mut sender: Option<std::thread::JoinHandle<()>> = None;
     let clip = Arc::new(clip);
     loop {
@@ -175,11 +190,10 @@ fn run(args: Args) -> std::io::Result<()> {
                     &descriptors::endpoint(64),
                     &descriptors::endpoint(512),
                 )?;
-                let (clip, streaming, pause) = (clip.clone(), streaming.clone(), args.pause_file.clone());
+                let (clip, streaming, pause) = (clip.clone(), streaming.clone(), pause.clone());
                 let fps = args.fps;
-                sender = Some(std::thread::spawn(move || {
-                    send_frames(endpoint, &clip, fps, &streaming, pause.as_deref())
-                }));
+                sender =
+                    Some(std::thread::spawn(move || send_frames(endpoint, &clip, fps, &streaming, &pause)));
                 log::info!("configured; {ENDPOINT} ready");
             }
             Effect::Committed => streaming.store(true, Ordering::SeqCst),
@@ -194,7 +208,7 @@ fn send_frames(
     clip: &clip::Clip,
     fps: u32,
     streaming: &AtomicBool,
-    pause: Option<&std::path::Path>,
+    pause: &orders::Pause,
 ) {
     let period = Duration::from_secs(1) / fps;
     let mut payload = Vec::with_capacity(clip.largest() + HEADER_LEN);
@@ -208,7 +222,7 @@ fn send_frames(
         if !streaming.load(Ordering::SeqCst) {
             continue;
         }
-        let pause_now = pause.is_some_and(|path| path.exists());
+        let pause_now = pause.now();
         if pause_now != paused {
             paused = pause_now;
             log::info!("{} after {sent} frames", if paused { "paused" } else { "resumed" });
