@@ -14,7 +14,7 @@ def main():
     if not starts:
         sys.exit(f"clip-frames: {clip} holds no JPEG")
     with open(out, "wb") as f:
-        f.write(data[starts[0]: starts[count]] if len(starts) > count else data)
+        f.write(data[starts[0]: starts[count]] if len(starts) > count else data[starts[0]:])
 
 
 if __name__ == "__main__":

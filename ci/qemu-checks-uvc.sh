@@ -90,6 +90,11 @@ uvc_order() {
     echo "ok: uvc: webcam ordered to $1"
 }
 
+# uvc_wait PROBE PORT PATTERN|none SECS WHAT: board_probe's fault wait on camera "uvc".
+uvc_wait() {
+    "$1" fault "127.0.0.1:$2" uvc "$3" "$4" | sed 's/^ok: /ok: uvc: /' || fail "uvc: $5"
+}
+
 uvc_checks() {
     local port=$1 serial=$2 probe=$3 output
     uvc_enabled || return 0
@@ -100,12 +105,12 @@ uvc_checks() {
     grep -q 'uvc_camera: host connected' "$serial" || fail "uvc: no 'host connected' from uvc_camera in the serial log"
     # The V4L2 source's stall path: no frame for a few periods is a fault, then retries.
     uvc_order pause
-    "$probe" fault "127.0.0.1:$port" uvc "camera stalled" 60 | sed 's/^ok: /ok: uvc: /' || fail "uvc: no stall fault"
+    uvc_wait "$probe" "$port" "camera stalled" 60 "no stall fault"
     uvc_order resume
-    "$probe" fault "127.0.0.1:$port" uvc none 90 | sed 's/^ok: /ok: uvc: /' || fail "uvc: no recovery after the stall"
+    uvc_wait "$probe" "$port" none 90 "no recovery after the stall"
     # Unplugged: the device node goes; the helper supervisor starts the camera again.
     uvc_order unplug
-    "$probe" fault "127.0.0.1:$port" uvc "/dev/video4" 60 | sed 's/^ok: /ok: uvc: /' || fail "uvc: no fault after the unplug"
-    "$probe" fault "127.0.0.1:$port" uvc none 120 | sed 's/^ok: /ok: uvc: /' || fail "uvc: no recovery after the replug"
+    uvc_wait "$probe" "$port" "$UVC_NODE" 60 "no fault after the unplug"
+    uvc_wait "$probe" "$port" none 120 "no recovery after the replug"
     [ "$(grep -c 'helper uvc-camera started' "$serial")" -ge 2 ] || fail "uvc: the helper was not started again"
 }

@@ -43,7 +43,8 @@ pub fn load_module(path: &Path) -> io::Result<()> {
 /// Mounts gadgetfs (once) and returns the ep0 file of controller `udc` ("auto": the only one).
 pub fn controller_file(udc: &str) -> io::Result<PathBuf> {
     let mount = Path::new(MOUNT);
-    if !mount.join(".").exists() || std::fs::read_dir(mount)?.next().is_none() {
+    // Mounted already (a restarted camera) when the controller's file is there.
+    if !mount.exists() || std::fs::read_dir(mount)?.next().is_none() {
         std::fs::create_dir_all(mount)?;
         rustix::mount::mount("gadgetfs", mount, "gadgetfs", rustix::mount::MountFlags::empty(), None)
             .map_err(io::Error::from)

@@ -136,7 +136,8 @@ fn run(args: Args) -> std::io::Result<()> {
     if let Some(address) = &args.control {
         orders::listen(address, &pause)?;
     }
-    let mut sender: Option<std::thread::JoinHandle<()>> = None;
+    // The frame sender starts with the first configuration and then runs for good.
+    let mut sending = false;
     let clip = Arc::new(clip);
     loop {
         let request = match ep0.next()? {
@@ -184,7 +185,7 @@ fn run(args: Args) -> std::io::Result<()> {
             continue;
         }
         match effect {
-            Effect::Configured if sender.is_none() => {
+            Effect::Configured if !sending => {
                 let endpoint = gadgetfs::open_endpoint(
                     ENDPOINT,
                     &descriptors::endpoint(64),
@@ -192,8 +193,8 @@ fn run(args: Args) -> std::io::Result<()> {
                 )?;
                 let (clip, streaming, pause) = (clip.clone(), streaming.clone(), pause.clone());
                 let fps = args.fps;
-                sender =
-                    Some(std::thread::spawn(move || send_frames(endpoint, &clip, fps, &streaming, &pause)));
+                std::thread::spawn(move || send_frames(endpoint, &clip, fps, &streaming, &pause));
+                sending = true;
                 log::info!("configured; {ENDPOINT} ready");
             }
             Effect::Committed => streaming.store(true, Ordering::SeqCst),

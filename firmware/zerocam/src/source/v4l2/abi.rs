@@ -26,8 +26,6 @@ pub const PIX_FMT_YUV420: FourccCode = fourcc(b"YU12");
 pub const PIX_FMT_GREY: FourccCode = fourcc(b"GREY");
 
 pub const BUF_TYPE_VIDEO_CAPTURE: u32 = 1;
-/// A device that takes frames (the UVC gadget's video node, for the test camera).
-pub const BUF_TYPE_VIDEO_OUTPUT: u32 = 2;
 /// The multi-planar queue types memory-to-memory codecs such as bcm2835-codec use: OUTPUT
 /// carries frames to the codec, CAPTURE brings results back.
 pub const BUF_TYPE_VIDEO_CAPTURE_MPLANE: u32 = 9;
@@ -170,11 +168,7 @@ pub struct Format {
 
 impl Format {
     pub fn capture(pix: PixFormat) -> Format {
-        Format::new(BUF_TYPE_VIDEO_CAPTURE, pix)
-    }
-
-    pub fn new(kind: u32, pix: PixFormat) -> Format {
-        Format { kind, _align: [], pix, _rest: [0; 152] }
+        Format { kind: BUF_TYPE_VIDEO_CAPTURE, _align: [], pix, _rest: [0; 152] }
     }
 }
 

@@ -1,8 +1,7 @@
 //! V4L2 cameras: USB webcams (uvcvideo), the Pi camera on the legacy stack (bcm2835-v4l2)
 //! and virtual ones (vivid), through zerocam's own ioctls (no C library, no v4l crate).
 //!
-//! * abi.rs: the kernel structs and ioctl numbers (public, for test tools); device.rs: safe
-//!   wrappers.
+//! * abi.rs: the kernel structs and ioctl numbers; device.rs: safe wrappers.
 //! * enumerate.rs / negotiate.rs: what the device offers, what to ask for (MJPEG first).
 //! * stream.rs: mmap streaming; frames.rs: buffer -> JPEG in a pool slot (the only copy).
 //! * m2m/: raw frames encoded by a memory-to-memory JPEG encoder, or in software.
@@ -10,9 +9,7 @@
 //! * listing.rs / report.rs / status.rs: `zerocam cameras` and /status.
 //! * find.rs: the first usable camera, for the `auto` source.
 
-/// Public for test tools that speak V4L2 from the other side (examples/uvc_camera, the UVC
-/// gadget camera of the emulated tests).
-pub mod abi;
+mod abi;
 mod capture;
 mod controls;
 mod decimate;
