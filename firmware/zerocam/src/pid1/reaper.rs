@@ -37,9 +37,13 @@ pub fn spawn_watched<E>(spawn: impl FnOnce() -> Result<u32, E>, notify: Sender<E
 }
 
 /// Collects every child that has ended (non-blocking); call on each SIGCHLD.
+///
+/// Any child, whatever its process group: `wait`, that is waitpid(-1). (rustix's
+/// `waitpid(None, ..)` is waitpid(0), which skips every orphan that had its own group or
+/// session, such as a daemon, and left it a zombie for good.)
 pub fn reap_all() {
     loop {
-        match rustix::process::waitpid(None, WaitOptions::NOHANG) {
+        match rustix::process::wait(WaitOptions::NOHANG) {
             Ok(Some((pid, status))) => dispatch(pid, status),
             // No child has ended (Ok(None)), or there are no children at all (ECHILD).
             Ok(None) | Err(_) => return,

@@ -3,7 +3,7 @@
 //! starts it again after a back-off that grows while it keeps failing.
 
 use super::config::HelperConfig;
-use super::reaper;
+use super::{reaper, signals};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
@@ -48,12 +48,12 @@ fn supervise(helper: &HelperConfig) {
         let started = Instant::now();
         let spawned = reaper::spawn_watched(
             || {
-                Command::new(&helper.path)
-                    .args(&helper.args)
-                    .stdin(Stdio::null())
-                    .spawn()
-                    // The Child handle is dropped unwaited on purpose: the reaper collects it.
-                    .map(|child| child.id())
+                signals::unblocked_in_child(
+                    Command::new(&helper.path).args(&helper.args).stdin(Stdio::null()),
+                )
+                .spawn()
+                // The Child handle is dropped unwaited on purpose: the reaper collects it.
+                .map(|child| child.id())
             },
             notify,
         );
