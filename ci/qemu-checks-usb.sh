@@ -1,6 +1,6 @@
-# The USB Ethernet gadget in the emulated board, sourced by ci/test-qemu (same boot as the
-# stream checks). QEMU's raspi0 has no USB device port, so the [usb] table of
-# ci/qemu-zerocam.toml puts the configfs gadget on dummy_hcd's controller, whose host side
+# The USB Ethernet gadget in the emulated board, sourced by ci/test-qemu (its network
+# boot, QEMU_SUITE=network). QEMU's raspi0 has no USB device port, so the [usb] table of
+# ci/qemu-zerocam-network.toml puts the configfs gadget on dummy_hcd's controller, whose host side
 # is in the same kernel: it enumerates the gadget like a laptop would and gets a network
 # interface of its own (cdc_ether). A real DHCP client, Debian's busybox udhcpc (armel,
 # busybox-static), runs there as a helper and must get the lease from zerocam.
@@ -49,8 +49,14 @@ usb_checks() {
     grep -q 'leased 192.168.7.2 to qemu-laptop' "$serial" || fail "usb: zerocam did not log the lease"
     echo "ok: usb: $(grep -m1 -o 'gadget on dummy_udc.0.*' "$serial" | tr -d '\r')"
     # /status over plain bash TCP: the usb link with its address and the computer's lease.
-    status=$(exec 3<>"/dev/tcp/127.0.0.1/$port" && printf 'GET /status HTTP/1.0\r\n\r\n' >&3 && cat <&3)
-    echo "$status" | grep -qE '"role":"usb","interface":"[a-z0-9]+","address":"192.168.7.1/24","method":"fixed","status":"computer connected","peer":\{"address":"192.168.7.2","hostname":"qemu-laptop"\},"error":null' ||
-        fail "usb: /status does not show the USB link: $(echo "$status" | grep -o '"network":.*')"
+    # The lease reaches /status just after zerocam logs it, from a thread that a busy
+    # emulated CPU may not run for a while: asked again for up to 30 s.
+    deadline=$(($(date +%s) + 30))
+    while true; do
+        status=$(exec 3<>"/dev/tcp/127.0.0.1/$port" && printf 'GET /status HTTP/1.0\r\n\r\n' >&3 && cat <&3) || status=
+        echo "$status" | grep -qE '"role":"usb","interface":"[a-z0-9]+","address":"192.168.7.1/24","method":"fixed","status":"computer connected","peer":\{"address":"192.168.7.2","hostname":"qemu-laptop"\},"error":null' && break
+        [ "$(date +%s)" -lt "$deadline" ] || fail "usb: /status does not show the USB link: $(echo "$status" | grep -o '"network":.*')"
+        sleep 1
+    done
     echo "ok: usb: /status $(echo "$status" | grep -o '"network":.*' | head -c 400)"
 }

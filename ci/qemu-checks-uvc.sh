@@ -6,8 +6,8 @@
 # ../shared/clips, sent at 5 fps. (The kernel's own UVC gadget function cannot be used:
 # it streams isochronously, which dummy_hcd does not carry; uvc_camera streams over bulk.)
 #
-#   uvc_enabled                 on unless ZEROCAM_QEMU_UVC=0. Off with ZEROCAM_QEMU_USB=1:
-#                               the network gadget takes dummy_hcd's one controller.
+#   uvc_enabled                 on unless ZEROCAM_QEMU_UVC=0 (the network gadget, which
+#                               needs dummy_hcd's one controller, has a boot of its own)
 #   uvc_add_test_tools CARD     before booting: /test/uvc (uvc_camera, gadgetfs.ko, the
 #                               clip) in front of slot A's initramfs in the test's copy of
 #                               the card, the helper and a camera "uvc" in its zerocam.toml
@@ -28,13 +28,13 @@ UVC_FRAMES=12
 UVC_CONTROL_GUEST_PORT=8083
 
 uvc_enabled() {
-    [ "${ZEROCAM_QEMU_UVC:-1}" = 1 ] && [ "${ZEROCAM_QEMU_USB:-0}" != 1 ]
+    [ "${ZEROCAM_QEMU_UVC:-1}" = 1 ]
 }
 
 uvc_add_test_tools() {
     local card=$1 work=$REPO_ROOT/out/qemu-uvc-tools binary offset deb
     if ! uvc_enabled; then
-        echo "ci: uvc: emulated UVC webcam checks off (ZEROCAM_QEMU_UVC=0, or ZEROCAM_QEMU_USB=1)"
+        echo "ci: uvc: emulated UVC webcam checks off (ZEROCAM_QEMU_UVC=0)"
         return 0
     fi
     ensure_packages cpio xz-utils binutils-arm-linux-gnueabi

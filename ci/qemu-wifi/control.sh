@@ -7,5 +7,4 @@ down) ap_stop ;;
 wrong) ap_start wrong ;;
 up) ap_start good ;;
 *) echo "unknown command"; exit 1 ;;
-esac
-echo "ok $command"
+esac && echo "ok $command" || echo "failed $command (the serial log says why)"

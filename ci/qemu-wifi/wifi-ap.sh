@@ -34,9 +34,7 @@ in_ap $bb ip link set lo up
 in_ap $bb ip addr add $ap_ip/24 dev wlan1
 $bb touch $run/udhcpd.leases
 in_ap $bb udhcpd -f /test/wifi/udhcpd.conf >$run/udhcpd.log 2>&1 &
-# In a subshell that ends at once, so hostapd's parent is PID 1, which reaps it when the
-# control port stops it (a parent that never waits would leave it a zombie).
-(ap_start good)
+ap_start good || exec $bb sleep 1000000
 $bb nc -ll -p 8081 -e /test/wifi/relay.sh &
 $bb nc -ll -p 8082 -e /test/wifi/control.sh &
 say "ready: $phy in its own namespace as $ap_ip, relay on 8081, control on 8082"
