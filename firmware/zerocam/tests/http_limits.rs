@@ -95,6 +95,24 @@ fn stalled_stream_client_is_dropped_and_its_lease_released() {
 }
 
 #[test]
+fn viewer_waiting_for_a_silent_camera_is_not_taken_for_stalled() {
+    // A camera that sends nothing for longer than the stall timeout (a starved or very
+    // slow source) must not cost its viewers their connection: they have taken every byte.
+    let mut http = http_config();
+    http.stall_timeout_secs = 1;
+    let (camera, mut output) = manual_camera("cam0", 6, 256 * 1024, 64);
+    let (server, _) = serve(vec![camera], http);
+    let addr = server.local_addr();
+    publish(&mut output, 1, 8000);
+    let mut viewer = Stream::open(addr, "/stream.mjpg");
+    assert_eq!(fake_jpeg_seq(&viewer.next_part().jpeg), Some(1));
+    std::thread::sleep(Duration::from_millis(3500));
+    publish(&mut output, 2, 8000);
+    assert_eq!(fake_jpeg_seq(&viewer.next_part().jpeg), Some(2), "the viewer lost its stream");
+    assert_eq!(status_json(addr)["http"]["timeouts"].as_u64(), Some(0));
+}
+
+#[test]
 fn full_client_table_answers_503_and_frees_up_again() {
     let mut http = http_config();
     http.max_clients = 3;

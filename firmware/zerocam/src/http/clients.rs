@@ -2,6 +2,7 @@
 //! how many clients are served (one more gets 503), holds each client's counters for
 //! /status, and its deadline, which the housekeeper enforces.
 
+use super::socket_queue;
 use std::net::{IpAddr, SocketAddr};
 use std::os::fd::{AsRawFd, BorrowedFd};
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
@@ -40,6 +41,10 @@ impl Deadline {
 }
 
 pub const NO_CAMERA: u32 = u32::MAX;
+
+/// A write deadline that passes while the socket holds nothing unacknowledged is moved on by
+/// this much instead of ending the connection.
+const DRAINED_RECHECK_MS: u64 = 1000;
 
 /// Why a new connection got no entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -179,19 +184,26 @@ impl ClientTable {
             if kind == Deadline::None || now_ms < entry.deadline_ms.load(Ordering::Acquire) {
                 continue;
             }
+            let fd = entry.fd.load(Ordering::Acquire);
+            // SAFETY: the entry is in use, so its connection task still owns this open socket;
+            // the task and this housekeeper run on the same executor thread, so the socket
+            // cannot be closed (and its number reused) between the check and these calls.
+            let socket = unsafe { BorrowedFd::borrow_raw(fd) };
+            if kind == Deadline::Write && socket_queue::queued_bytes(&socket).is_ok_and(|queued| queued == 0)
+            {
+                // The viewer has taken everything: it waits for the camera (a slow or
+                // starved source), it is not stalling. Looked at again in a while.
+                entry.deadline_ms.store(now_ms + DRAINED_RECHECK_MS, Ordering::Release);
+                continue;
+            }
             if entry.expired.swap(true, Ordering::AcqRel) {
                 continue;
             }
-            let fd = entry.fd.load(Ordering::Acquire);
             let how = if matches!(kind, Deadline::Write) {
                 rustix::net::Shutdown::Both
             } else {
                 rustix::net::Shutdown::Read
             };
-            // SAFETY: the entry is in use, so its connection task still owns this open socket;
-            // the task and this housekeeper run on the same executor thread, so the socket
-            // cannot be closed (and its number reused) between the check and this call.
-            let socket = unsafe { BorrowedFd::borrow_raw(fd) };
             // Already shut down or reset: either way the task will see it.
             let _ = rustix::net::shutdown(socket, how);
             let camera = entry.camera.load(Ordering::Relaxed);
