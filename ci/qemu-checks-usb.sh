@@ -44,9 +44,17 @@ usb_checks() {
     [ "$lease" = "bound ip=192.168.7.2 subnet=255.255.255.0 router= dns= serverid=192.168.7.1 lease=3600" ] ||
         fail "usb: unexpected lease: $lease"
     echo "ok: usb: $(grep -m1 'usb-dhcp-check: host side' "$serial" | sed 's/.*usb-dhcp-check: //' | tr -d '\r')"
+    if grep -q 'usb-dhcp-check: no carrier' "$serial"; then
+        echo "note: usb: $(grep -m1 -o 'no carrier on .*' "$serial" | tr -d '\r') (the connect notification race, docs/HARDWARE.md)"
+    fi
     echo "ok: usb: busybox udhcpc on the host side of dummy_hcd: $lease"
     grep -q 'gadget on dummy_udc.0' "$serial" || fail "usb: no 'gadget on dummy_udc.0' in the serial log"
-    grep -q 'leased 192.168.7.2 to qemu-laptop' "$serial" || fail "usb: zerocam did not log the lease"
+    # zerocam logs the lease after sending it, from a thread a busy board may run late.
+    deadline=$(($(date +%s) + 30))
+    until grep -q 'leased 192.168.7.2 to qemu-laptop' "$serial"; do
+        [ "$(date +%s)" -lt "$deadline" ] || fail "usb: zerocam did not log the lease"
+        sleep 1
+    done
     echo "ok: usb: $(grep -m1 -o 'gadget on dummy_udc.0.*' "$serial" | tr -d '\r')"
     # /status over plain bash TCP: the usb link with its address and the computer's lease.
     # The lease reaches /status just after zerocam logs it, from a thread that a busy

@@ -162,7 +162,11 @@ wifi_checks() {
     line=$(wifi_wait "$port" 240 "wrong passphrase" "wrong passphrase") || exit 1
     grep -q 'wrong passphrase for "zerocam-test"' <<<"$line" || fail "wifi: the error does not say so: $line"
     wifi_get "$port" /log | grep -q 'wifi: wrong passphrase for "zerocam-test"' || fail "wifi: no wrong passphrase in /log"
-    wifi_get "$port" / | grep -q 'network.wifi' || fail "wifi: the live page does not show Wi-Fi"
+    # The page is the largest answer here; on a busy board one fetch may not finish in time.
+    for try in 1 2 3; do
+        if wifi_get "$port" / | grep -q 'network.wifi'; then break; fi
+        [ "$try" -lt 3 ] || fail "wifi: the live page does not show Wi-Fi (3 fetches)"
+    done
     echo "ok: wifi: wrong passphrase on /status and /log while reachable over USB net: $line"
 
     # 4. Back with the right one: wpa_supplicant reconnects by itself, zerocam runs DHCP

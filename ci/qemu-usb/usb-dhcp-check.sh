@@ -25,6 +25,36 @@ until name=$(host_side); do
 done
 say "host side is $name ($($bb readlink -f /sys/class/net/$name/device/driver | $bb sed 's|.*/||'))"
 $bb ip link set "$name" up
+# carrier_within SECONDS: the host side has carrier (the gadget's connect notification
+# reached cdc_ether) within that time.
+carrier_within() {
+    waited=0
+    until [ "$($bb cat /sys/class/net/$name/carrier 2>/dev/null)" = 1 ]; do
+        waited=$((waited + 1))
+        [ "$waited" -le "$1" ] || return 1
+        $bb sleep 1
+    done
+}
+# In about 1 boot in 8 the notification never arrives and the host side stays without
+# carrier for good (docs/HARDWARE.md has the check for real hosts). Then the computer
+# unplugs and replugs the camera, as a user would: the device is de-authorized and
+# authorized again, and enumerates anew. Said on the console, so the test reports it.
+if ! carrier_within 20; then
+    device=$($bb readlink -f /sys/class/net/$name/device/..)
+    say "no carrier on $name after 20 s: replugging ${device##*/}"
+    echo 0 >"$device/authorized"
+    $bb sleep 2
+    echo 1 >"$device/authorized"
+    tries=0
+    until name=$(host_side) && [ -e "/sys/class/net/$name" ]; do
+        tries=$((tries + 1))
+        [ "$tries" -le 60 ] || { say "no host-side interface 60 s after the replug"; exec $bb sleep 1000000; }
+        $bb sleep 1
+    done
+    $bb ip link set "$name" up
+    carrier_within 30 || say "no carrier on $name 30 s after the replug either"
+    say "host side after the replug is $name"
+fi
 # What the link carried, for a failure: packet counters on both sides of the loop, the
 # board's addresses there and its UDP sockets (port 67 is 0043 in /proc/net/udp).
 report_link() {
