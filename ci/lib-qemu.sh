@@ -136,6 +136,16 @@ qemu_monitor_socket() {
 # first line matching REGEX, or nothing.
 serial_stamp() { { grep -m1 -E "$2" "$1" || true; } | sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p'; }
 
+# serial_wait KERNEL_LOG REGEX SECONDS: waits until a line matches REGEX (grep -E), polling
+# once a second; status 1 if none has after SECONDS.
+serial_wait() {
+    local deadline=$(($(date +%s) + $3))
+    until grep -qE "$2" "$1"; do
+        [ "$(date +%s)" -lt "$deadline" ] || return 1
+        sleep 1
+    done
+}
+
 # qemu_diagnose KERNEL_LOG: prints, on a failure, whether the guest CPU still runs (its
 # program counter sampled three times), the USB devices QEMU sees and the network state.
 # A frozen guest (same PC, no new serial output) is a different bug from one that runs

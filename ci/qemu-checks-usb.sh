@@ -34,11 +34,8 @@ usb_add_test_tools() {
 
 usb_checks() {
     local port=$1 serial=$2 deadline status lease
-    deadline=$(($(date +%s) + 120))
-    until grep -qE 'usb-dhcp-check: (done|udhcpc got no lease|no host-side)' "$serial"; do
-        [ "$(date +%s)" -lt "$deadline" ] || fail "usb: no result from usb-dhcp-check within 120 s"
-        sleep 1
-    done
+    serial_wait "$serial" 'usb-dhcp-check: (done|udhcpc got no lease|no host-side)' 120 ||
+        fail "usb: no result from usb-dhcp-check within 120 s"
     grep -q 'usb-dhcp-check: done' "$serial" || fail "usb: $(grep -m1 'usb-dhcp-check: [nu]' "$serial")"
     lease=$(grep -m1 'usb-dhcp-check: bound' "$serial" | sed 's/.*usb-dhcp-check: //' | tr -d '\r')
     [ "$lease" = "bound ip=192.168.7.2 subnet=255.255.255.0 router= dns= serverid=192.168.7.1 lease=3600" ] ||
@@ -50,11 +47,7 @@ usb_checks() {
     echo "ok: usb: busybox udhcpc on the host side of dummy_hcd: $lease"
     grep -q 'gadget on dummy_udc.0' "$serial" || fail "usb: no 'gadget on dummy_udc.0' in the serial log"
     # zerocam logs the lease after sending it, from a thread a busy board may run late.
-    deadline=$(($(date +%s) + 30))
-    until grep -q 'leased 192.168.7.2 to qemu-laptop' "$serial"; do
-        [ "$(date +%s)" -lt "$deadline" ] || fail "usb: zerocam did not log the lease"
-        sleep 1
-    done
+    serial_wait "$serial" 'leased 192\.168\.7\.2 to qemu-laptop' 30 || fail "usb: zerocam did not log the lease"
     echo "ok: usb: $(grep -m1 -o 'gadget on dummy_udc.0.*' "$serial" | tr -d '\r')"
     # /status over plain bash TCP: the usb link with its address and the computer's lease.
     # The lease reaches /status just after zerocam logs it, from a thread that a busy

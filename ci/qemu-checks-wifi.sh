@@ -35,10 +35,6 @@ source "$REPO_ROOT/board/versions.env"
 WIFI_PASSPHRASE="qemu wifi passphrase 42" # ci/qemu-wifi/zerocam-wifi.toml and hostapd-good.conf
 WIFI_ADDRESS=192.168.50.10                 # the one lease of ci/qemu-wifi/udhcpd.conf
 
-wifi_free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 wifi_add_test_tools() {
     local card=$1 work=$REPO_ROOT/out/qemu-wifi-tools root kernel moddir file offset slot_a initrd
     ensure_packages cpio zstd lz4 kmod xz-utils binutils-arm-linux-gnueabi
@@ -89,8 +85,8 @@ wifi_add_test_tools() {
     mtype -i "$card@@$offset" ::/zerocam.toml >"$work/zerocam.toml"
     cat "$REPO_ROOT/ci/qemu-wifi/zerocam-wifi.toml" >>"$work/zerocam.toml"
     mcopy -o -i "$card@@$offset" "$work/zerocam.toml" ::/zerocam.toml
-    WIFI_RELAY_PORT=$(wifi_free_port)
-    WIFI_CONTROL_PORT=$(wifi_free_port)
+    WIFI_RELAY_PORT=$(qemu_free_port)
+    WIFI_CONTROL_PORT=$(qemu_free_port)
     QEMU_EXTRA_HOSTFWD="${QEMU_EXTRA_HOSTFWD:-},hostfwd=tcp:127.0.0.1:$WIFI_RELAY_PORT-:8081,hostfwd=tcp:127.0.0.1:$WIFI_CONTROL_PORT-:8082"
 }
 
@@ -133,13 +129,10 @@ wifi_control() {
 }
 
 wifi_checks() {
-    local port=$1 serial=$2 probe=$3 relay="127.0.0.1:${WIFI_RELAY_PORT:-}" line deadline psk body
+    local port=$1 serial=$2 probe=$3 relay="127.0.0.1:${WIFI_RELAY_PORT:-}" line psk body
     # Generous limits: under TCG on a busy machine the board runs several times slower.
-    deadline=$(($(date +%s) + 300))
-    until grep -qE 'wifi-ap: (ready|no second radio|cannot move)' "$serial"; do
-        [ "$(date +%s)" -lt "$deadline" ] || fail "wifi: the access point did not start within 300 s"
-        sleep 1
-    done
+    serial_wait "$serial" 'wifi-ap: (ready|no second radio|cannot move)' 300 ||
+        fail "wifi: the access point did not start within 300 s"
     grep -q 'wifi-ap: ready' "$serial" || fail "wifi: $(grep -m1 'wifi-ap: [nc]' "$serial")"
     echo "ok: wifi: $(grep -m1 -o 'wifi-ap: ready.*' "$serial" | tr -d '\r')"
 

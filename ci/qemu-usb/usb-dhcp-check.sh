@@ -14,15 +14,19 @@ host_side() {
     done
     return 1
 }
-tries=0
-until name=$(host_side); do
-    tries=$((tries + 1))
-    if [ "$tries" -gt 240 ]; then
-        say "no host-side interface on dummy_hcd after 240 s"
-        exec $bb sleep 1000000
-    fi
-    $bb sleep 1
-done
+# wait_host_side SECONDS WHEN: sets name to the host side's interface once it appears.
+wait_host_side() {
+    tries=0
+    until name=$(host_side); do
+        tries=$((tries + 1))
+        if [ "$tries" -gt "$1" ]; then
+            say "no host-side interface on dummy_hcd $2"
+            exec $bb sleep 1000000
+        fi
+        $bb sleep 1
+    done
+}
+wait_host_side 240 "after 240 s"
 say "host side is $name ($($bb readlink -f /sys/class/net/$name/device/driver | $bb sed 's|.*/||'))"
 $bb ip link set "$name" up
 # carrier_within SECONDS: the host side has carrier (the gadget's connect notification
@@ -45,12 +49,7 @@ if ! carrier_within 20; then
     echo 0 >"$device/authorized"
     $bb sleep 2
     echo 1 >"$device/authorized"
-    tries=0
-    until name=$(host_side) && [ -e "/sys/class/net/$name" ]; do
-        tries=$((tries + 1))
-        [ "$tries" -le 60 ] || { say "no host-side interface 60 s after the replug"; exec $bb sleep 1000000; }
-        $bb sleep 1
-    done
+    wait_host_side 60 "60 s after the replug"
     $bb ip link set "$name" up
     carrier_within 30 || say "no carrier on $name 30 s after the replug either"
     say "host side after the replug is $name"
