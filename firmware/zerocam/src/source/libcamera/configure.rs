@@ -1,11 +1,12 @@
-//! Picks the camera and configures one 4:2:0 video stream at the configured size, with
-//! mirroring through the configuration's orientation. YUV420 is asked for (the Raspberry Pi
-//! ISP's native output); NV12 is taken when the camera offers that instead (libcamera's
-//! virtual pipeline, many other ISPs).
+//! Picks the camera and configures one video stream at the configured size, with mirroring
+//! through the configuration's orientation. Of the formats the camera lists, the first of
+//! YUV420 (the Raspberry Pi ISP's native output), NV12 (libcamera's virtual pipeline, many
+//! other ISPs), BGR888 and RGB888 (vimc, the software ISP) is asked for; whatever the camera
+//! then settles on must be one of them.
 
 use super::controls::orientation;
 use super::error::SessionError;
-use super::layout::YuvFormat;
+use super::layout::StreamFormat;
 use super::plan::Flip;
 use crate::config::Resolution;
 use ::libcamera::camera::{ActiveCamera, Camera, CameraConfiguration, CameraConfigurationStatus};
@@ -19,16 +20,28 @@ use ::libcamera::stream::{Stream, StreamRole};
 /// as libcamera 0.4 does.
 const YUV420: PixelFormat = PixelFormat::new(u32::from_le_bytes(*b"YU12"), 0);
 const NV12: PixelFormat = PixelFormat::new(u32::from_le_bytes(*b"NV12"), 0);
+/// libcamera's BGR888 (DRM BG24): bytes R, G, B in memory.
+const BGR888: PixelFormat = PixelFormat::new(u32::from_le_bytes(*b"BG24"), 0);
+/// libcamera's RGB888 (DRM RG24): bytes B, G, R in memory.
+const RGB888: PixelFormat = PixelFormat::new(u32::from_le_bytes(*b"RG24"), 0);
 
-fn yuv_format(format: PixelFormat) -> Option<YuvFormat> {
+/// The formats the source takes, the one it prefers first.
+const FORMATS: [(PixelFormat, StreamFormat); 4] = [
+    (YUV420, StreamFormat::I420),
+    (NV12, StreamFormat::Nv12),
+    (BGR888, StreamFormat::Bgr888),
+    (RGB888, StreamFormat::Rgb888),
+];
+
+fn stream_format(format: PixelFormat) -> Option<StreamFormat> {
     // PixelFormat's PartialEq is hand-written, so no `match` on the constants.
-    if format == YUV420 {
-        Some(YuvFormat::I420)
-    } else if format == NV12 {
-        Some(YuvFormat::Nv12)
-    } else {
-        None
-    }
+    FORMATS.iter().find(|(known, _)| *known == format).map(|&(_, format)| format)
+}
+
+/// The first of [`FORMATS`] that `offered` lists; YUV420 when it lists none of them (or
+/// nothing), so that validation adjusts it to what the camera has.
+fn preferred(offered: &[PixelFormat]) -> PixelFormat {
+    FORMATS.iter().map(|&(format, _)| format).find(|format| offered.contains(format)).unwrap_or(YUV420)
 }
 
 /// Frame buffers per stream: enough for one being encoded, one being filled and one queued
@@ -57,8 +70,8 @@ pub struct Configured {
     pub _configuration: CameraConfiguration,
     pub stream: Stream,
     pub size: Resolution,
-    pub format: YuvFormat,
-    /// Bytes per Y row.
+    pub format: StreamFormat,
+    /// Bytes per Y (or RGB) row.
     pub stride: u32,
 }
 
@@ -69,14 +82,16 @@ pub fn configure(
 ) -> Result<Configured, SessionError> {
     let id = camera.id().to_string();
     // VideoRecording: on the Raspberry Pi pipeline this is the ISP's YUV420 output with
-    // video-grade denoise, the stream rpicam-vid uses.
+    // video-grade denoise, the stream rpicam-vid uses. vimc and the software ISP offer
+    // BGR888 and RGB888 only.
     let mut configuration = camera
         .generate_configuration(&[StreamRole::VideoRecording])
         .ok_or_else(|| SessionError::NoConfiguration { id: id.clone() })?;
     {
         let mut stream =
             configuration.get_mut(0).ok_or_else(|| SessionError::NoConfiguration { id: id.clone() })?;
-        stream.set_pixel_format(YUV420);
+        let offered: Vec<PixelFormat> = stream.formats().pixel_formats().into_iter().collect();
+        stream.set_pixel_format(preferred(&offered));
         stream.set_size(Size::new(size.width, size.height));
         stream.set_buffer_count(BUFFERS);
     }
@@ -90,9 +105,9 @@ pub fn configure(
         CameraConfigurationStatus::Invalid => return Err(SessionError::Unsupported { id, size }),
     }
     let got = configuration.get(0).map(|stream| stream.get_pixel_format());
-    let Some(format) = got.and_then(yuv_format) else {
+    let Some(format) = got.and_then(stream_format) else {
         let got = got.map_or_else(|| "no format".to_string(), |format| format!("{format:?}"));
-        return Err(SessionError::NotYuv { id, got });
+        return Err(SessionError::NoUsableFormat { id, got });
     };
     if configuration.orientation() != wanted_orientation {
         log::warn!(

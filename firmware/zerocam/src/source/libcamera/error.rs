@@ -26,7 +26,7 @@ pub enum SessionError {
         id: String,
         size: Resolution,
     },
-    NotYuv {
+    NoUsableFormat {
         id: String,
         got: String,
     },
@@ -67,10 +67,10 @@ impl fmt::Display for SessionError {
             SessionError::Acquire { id, err } => write!(f, "camera {id} is busy or gone: {err}"),
             SessionError::NoConfiguration { id } => write!(f, "camera {id} offers no video stream"),
             SessionError::Unsupported { id, size } => {
-                write!(f, "camera {id} cannot deliver YUV420 or NV12 at {size}")
+                write!(f, "camera {id} cannot deliver YUV420, NV12, BGR888 or RGB888 at {size}")
             }
-            SessionError::NotYuv { id, got } => {
-                write!(f, "camera {id} offers {got}, neither YUV420 nor NV12")
+            SessionError::NoUsableFormat { id, got } => {
+                write!(f, "camera {id} offers {got}, none of YUV420, NV12, BGR888 or RGB888")
             }
             SessionError::Configure(err) => write!(f, "cannot configure the camera: {err}"),
             SessionError::Allocate(err) => write!(f, "cannot allocate frame buffers: {err}"),

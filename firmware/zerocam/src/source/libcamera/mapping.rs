@@ -1,9 +1,10 @@
 //! The frame buffers' dmabufs, memory-mapped once when the session starts and read in place
-//! by the JPEG encoder: no copy of the picture is ever made.
+//! by the JPEG encoder (YUV) or the RGB conversion: no copy of the picture is ever made.
 
 use super::error::SessionError;
 use super::extents::plan_maps;
-use super::layout::{YuvFormat, YuvLayout};
+use super::layout::{BufferLayout, StreamFormat};
+use super::rgb::{RgbFrame, RgbOrder};
 use crate::jpeg::{Frame, Pixels, Plane};
 use rustix::mm::{mmap, munmap, MapFlags, ProtFlags};
 use std::ffi::c_void;
@@ -25,19 +26,25 @@ impl Drop for Mapping {
     }
 }
 
-/// One YUV420 or NV12 frame buffer, readable as a [`Frame`] for the encoder.
+/// What a buffer holds: YUV the encoder reads as it is, or RGB to convert first.
+pub enum Picture<'a> {
+    Yuv(Frame<'a>),
+    Rgb(RgbFrame<'a>),
+}
+
+/// One YUV420, NV12, BGR888 or RGB888 frame buffer, readable as a [`Picture`].
 pub struct MappedBuffer {
     maps: heapless::Vec<Mapping, 3>,
-    layout: YuvLayout,
+    layout: BufferLayout,
     /// For each plane of `layout`: index into `maps` and offset inside that mapping.
     planes: heapless::Vec<(usize, usize), 3>,
     /// The whole picture as one slice (mapping, offset, len), when it is packed the way a
-    /// V4L2 M2M encoder takes it ([`YuvLayout::packed`]).
+    /// V4L2 M2M encoder takes it ([`BufferLayout::packed`]).
     packed: Option<(usize, usize, usize)>,
 }
 
 impl MappedBuffer {
-    pub fn new(layout: YuvLayout) -> Result<MappedBuffer, SessionError> {
+    pub fn new(layout: BufferLayout) -> Result<MappedBuffer, SessionError> {
         let plan = plan_maps(&layout.planes, rustix::param::page_size());
         let mut maps: heapless::Vec<Mapping, 3> = heapless::Vec::new();
         for extent in &plan.extents {
@@ -86,31 +93,43 @@ impl MappedBuffer {
         self.packed.is_some()
     }
 
-    /// The picture as the encoder reads it. Only valid to read while the camera does not
-    /// write the buffer: between the request's completion and its requeue.
-    pub fn frame(&self) -> Frame<'_> {
-        let plane = |index: usize| {
-            let (Some(&(map, offset)), Some(layout)) =
-                (self.planes.get(index), self.layout.planes.get(index))
-            else {
-                return Plane::new(&[], 1);
-            };
-            let bytes = match self.maps.get(map) {
-                // SAFETY: plan_maps put offset..offset+len of this plane inside the mapping,
-                // which lives as long as &self.
-                Some(mapping) if offset + layout.len <= mapping.len => unsafe {
-                    std::slice::from_raw_parts(mapping.ptr.cast::<u8>().add(offset), layout.len)
-                },
-                // Cannot happen with a plan from plan_maps; an empty plane makes the
-                // encoder refuse the frame rather than read out of bounds.
-                _ => &[],
-            };
-            Plane::new(bytes, layout.stride)
+    /// The picture as the encoder (or the RGB conversion) reads it. Only valid to read while
+    /// the camera does not write the buffer: between the request's completion and its requeue.
+    pub fn picture(&self) -> Picture<'_> {
+        let plane = |index: usize| Plane::new(self.plane_bytes(index), self.plane_stride(index));
+        let (width, height) = (self.layout.width, self.layout.height);
+        let yuv = |pixels| Picture::Yuv(Frame { width, height, pixels });
+        let rgb = |order: RgbOrder| {
+            let (bytes, stride) = (self.plane_bytes(0), self.plane_stride(0));
+            Picture::Rgb(RgbFrame { bytes, stride, width, height, order })
         };
-        let pixels = match self.layout.format {
-            YuvFormat::I420 => Pixels::I420 { y: plane(0), u: plane(1), v: plane(2) },
-            YuvFormat::Nv12 => Pixels::Nv12 { y: plane(0), uv: plane(1) },
+        match self.layout.format {
+            StreamFormat::I420 => yuv(Pixels::I420 { y: plane(0), u: plane(1), v: plane(2) }),
+            StreamFormat::Nv12 => yuv(Pixels::Nv12 { y: plane(0), uv: plane(1) }),
+            StreamFormat::Bgr888 => rgb(RgbOrder::RedFirst),
+            StreamFormat::Rgb888 => rgb(RgbOrder::BlueFirst),
+        }
+    }
+
+    fn plane_stride(&self, index: usize) -> usize {
+        self.layout.planes.get(index).map_or(1, |layout| layout.stride)
+    }
+
+    /// The bytes of plane `index`; empty if there is none (cannot happen with a plan from
+    /// plan_maps), which makes the encoder or the conversion refuse the frame rather than
+    /// read out of bounds.
+    fn plane_bytes(&self, index: usize) -> &[u8] {
+        let (Some(&(map, offset)), Some(layout)) = (self.planes.get(index), self.layout.planes.get(index))
+        else {
+            return &[];
         };
-        Frame { width: self.layout.width, height: self.layout.height, pixels }
+        match self.maps.get(map) {
+            // SAFETY: plan_maps put offset..offset+len of this plane inside the mapping,
+            // which lives as long as &self.
+            Some(mapping) if offset + layout.len <= mapping.len => unsafe {
+                std::slice::from_raw_parts(mapping.ptr.cast::<u8>().add(offset), layout.len)
+            },
+            _ => &[],
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! CSI cameras (OV5647, IMX219, IMX708 Camera Module 3) through libcamera, on the Raspberry
 //! Pi kernel. The ISP delivers YUV420 (never JPEG on a Zero; other pipelines NV12), which is
-//! encoded in software straight from the memory-mapped frame buffers into pool slots.
+//! encoded straight from the memory-mapped frame buffers into pool slots. Cameras with only
+//! packed RGB (vimc, the software ISP) are converted to YUV 4:2:0 first (rgb.rs).
 //!
 //! Threads: libcamera calls back on its own thread; the callbacks only forward completed
 //! requests into a bounded channel read by this camera's source thread, which encodes,
@@ -24,6 +25,7 @@ mod error;
 mod extents;
 mod layout;
 mod plan;
+mod rgb;
 mod status;
 mod supervise;
 

@@ -1,19 +1,21 @@
 //! One camera session: open libcamera, configure, allocate and map the buffers once, start,
 //! then encode completed requests into the pool until something fails or the camera is
-//! stopped. All failures come back as a [`SessionError`] for the supervisor to show and retry.
+//! stopped. RGB frames are first converted into a YUV 4:2:0 picture allocated once here.
+//! All failures come back as a [`SessionError`] for the supervisor to show and retry.
 
 use super::configure::{configure, pick_camera};
 use super::controls::{self, start_controls};
 use super::error::SessionError;
-use super::layout::{yuv_layout, PlaneSpan, YuvFormat};
-use super::mapping::MappedBuffer;
+use super::layout::{buffer_layout, PlaneSpan, StreamFormat};
+use super::mapping::{MappedBuffer, Picture};
 use super::plan::ControlPlan;
+use super::rgb;
 use super::status::{self, CameraStatus, Metadata};
 use super::supervise::SessionEnd;
 use crate::camera::{unix_now_us, FrameOutput};
 use crate::config::EncoderSetting;
 use crate::config::Resolution;
-use crate::jpeg::{EncodeError, JpegEncoder};
+use crate::jpeg::{EncodeError, Frame, JpegEncoder, Yuv420Image};
 use crate::pool::Dropped;
 use crate::source::v4l2::raw::{PixelKind, RawEncoder, RawFormat, RawLayout, PIX_FMT_NV12, PIX_FMT_YUV420};
 use ::libcamera::camera::ActiveCamera;
@@ -70,6 +72,10 @@ fn open_and_stream(
 ) -> Result<(), SessionError> {
     // Declaration order is drop order reversed: the requests (in `events`) go before the
     // camera is released, the camera before the manager.
+    if crate::pid1::is_init() {
+        // No udevd on the board: Debian's libcamera would list no camera without this.
+        crate::pid1::udev_db::publish_for_libcamera();
+    }
     let manager = CameraManager::new().map_err(SessionError::Manager)?;
     let camera = pick_camera(&manager, settings.camera_id.as_deref())?;
     let id = camera.id().to_string();
@@ -99,32 +105,51 @@ fn open_and_stream(
     });
 
     // The M2M encoder (bcm2835-codec on the Pi) takes the picture as one packed range, as
-    // the Pi ISP's buffers are; anything else is encoded from its planes in software.
-    let (kind, fourcc) = match configured.format {
-        YuvFormat::I420 => (PixelKind::Yuv420, PIX_FMT_YUV420),
-        YuvFormat::Nv12 => (PixelKind::Nv12, PIX_FMT_NV12),
+    // the Pi ISP's buffers are; anything else is encoded from its planes in software. It
+    // takes YUV only: RGB is converted into `converted` and encoded in software.
+    let m2m = match configured.format {
+        StreamFormat::I420 => Some((PixelKind::Yuv420, PIX_FMT_YUV420)),
+        StreamFormat::Nv12 => Some((PixelKind::Nv12, PIX_FMT_NV12)),
+        StreamFormat::Bgr888 | StreamFormat::Rgb888 => None,
     };
-    let raw = RawLayout { kind, size: configured.size, bytes_per_line: configured.stride };
-    let raw_encoder = if mapped.iter().all(MappedBuffer::is_packed) {
-        let format = RawFormat { fourcc, size: configured.size };
-        let setting = EncoderSetting::Auto;
-        RawEncoder::open(&settings.name, &setting, Path::new(""), format, settings.quality, encoder.clone())
-    } else {
-        log::info!(
-            "camera {}: frame buffers not packed for an M2M encoder; encoding in software",
-            settings.name
-        );
-        RawEncoder::software(encoder.clone())
+    let converted = configured
+        .format
+        .rgb_order()
+        .map(|_| Yuv420Image::new(configured.size.width, configured.size.height));
+    let raw =
+        m2m.map(|(kind, _)| RawLayout { kind, size: configured.size, bytes_per_line: configured.stride });
+    let raw_encoder = match m2m {
+        Some((_, fourcc)) if mapped.iter().all(MappedBuffer::is_packed) => {
+            let format = RawFormat { fourcc, size: configured.size };
+            let setting = EncoderSetting::Auto;
+            RawEncoder::open(
+                &settings.name,
+                &setting,
+                Path::new(""),
+                format,
+                settings.quality,
+                encoder.clone(),
+            )
+        }
+        Some(_) => {
+            log::info!(
+                "camera {}: frame buffers not packed for an M2M encoder; encoding in software",
+                settings.name
+            );
+            RawEncoder::software(encoder.clone())
+        }
+        None => RawEncoder::software(encoder.clone()),
     };
 
     let controls = start_controls(&active, &settings.plan, &settings.name);
     active.start(Some(&controls.list)).map_err(SessionError::Start)?;
     let streaming = format!(
-        "{} {} (stride {}), {} buffers, encoded {}",
+        "{} {} (stride {}), {} buffers, {} {}",
         configured.format.name(),
         configured.size,
         configured.stride,
         requests.len(),
+        if converted.is_some() { "converted to YUV 4:2:0 and encoded" } else { "encoded" },
         raw_encoder.describe()
     );
     log::info!("camera {}: libcamera {id} streaming {streaming}", settings.name);
@@ -144,6 +169,7 @@ fn open_and_stream(
         encoder,
         raw_encoder,
         raw,
+        converted,
         size: configured.size,
         period: Duration::from_micros(settings.plan.frame_duration_us.unsigned_abs()),
         published: 0,
@@ -164,7 +190,7 @@ fn open_and_stream(
 /// Reads a buffer's planes and maps them once.
 fn map_buffer(
     buffer: &FrameBuffer,
-    format: YuvFormat,
+    format: StreamFormat,
     size: Resolution,
     stride: u32,
 ) -> Result<MappedBuffer, SessionError> {
@@ -177,7 +203,8 @@ fn map_buffer(
             return Err(SessionError::Layout(super::layout::LayoutError::PlaneCount { format, count }));
         }
     }
-    let layout = yuv_layout(format, size.width, size.height, stride, &spans).map_err(SessionError::Layout)?;
+    let layout =
+        buffer_layout(format, size.width, size.height, stride, &spans).map_err(SessionError::Layout)?;
     MappedBuffer::new(layout)
 }
 
@@ -186,9 +213,12 @@ struct Streamer<'a, 'd> {
     stream: Stream,
     mapped: &'a [MappedBuffer],
     encoder: &'a JpegEncoder,
-    /// For packed buffers: hardware where there is an encoder, else software.
+    /// For packed YUV buffers: hardware where there is an encoder, else software.
     raw_encoder: RawEncoder,
-    raw: RawLayout,
+    /// The packed YUV layout the M2M encoder is given; `None` for RGB.
+    raw: Option<RawLayout>,
+    /// For an RGB stream: the YUV 4:2:0 picture each frame is converted into.
+    converted: Option<Yuv420Image>,
     size: Resolution,
     /// One frame at the configured rate.
     period: Duration,
@@ -314,26 +344,39 @@ impl Streamer<'_, '_> {
             status::record_metadata(Metadata { frame: self.published, values });
         }
         // Too large or unusable frames are counted by the pool; neither is a camera failure.
-        let _ = match buffer.packed() {
-            Some(bytes) => {
-                let (raw, raw_encoder) = (&self.raw, &mut self.raw_encoder);
+        let (raw_encoder, converted) = (&mut self.raw_encoder, &mut self.converted);
+        let _ = match (buffer.packed(), &self.raw) {
+            // Packed YUV: the M2M encoder where there is one (else software, from the bytes).
+            (Some(bytes), Some(raw)) => {
                 output.publish_jpeg(unix_now_us(), |slot| raw_encoder.encode(raw, bytes, slot))
             }
-            None => {
-                let frame = buffer.frame();
-                output.publish_jpeg(unix_now_us(), |slot| {
-                    encoder.encode(&frame, slot).map_err(|err| match err {
-                        EncodeError::OutputFull { .. } => Dropped::TooLarge,
-                        EncodeError::BadInput { .. } => Dropped::Corrupt,
-                    })
-                })
-            }
+            _ => match buffer.picture() {
+                // Other YUV layouts: software, straight from the planes.
+                Picture::Yuv(frame) => {
+                    output.publish_jpeg(unix_now_us(), |slot| software(encoder, &frame, slot))
+                }
+                // RGB: converted into the session's YUV picture, then software. The conversion
+                // runs only once a slot is free, so a frame the pool drops is never converted.
+                Picture::Rgb(rgb) => output.publish_jpeg(unix_now_us(), |slot| {
+                    let image = converted.as_mut().ok_or(Dropped::Corrupt)?;
+                    rgb::to_yuv420(&rgb, image).map_err(|_| Dropped::Corrupt)?;
+                    software(encoder, &image.frame(), slot)
+                }),
+            },
         };
         if self.raw_encoder.take_change() {
             status::update_streaming(self.raw_encoder.describe());
         }
         FrameResult::Published
     }
+}
+
+/// Encodes `frame` with zerocam's own encoder.
+fn software(encoder: &JpegEncoder, frame: &Frame<'_>, slot: &mut [u8]) -> Result<usize, Dropped> {
+    encoder.encode(frame, slot).map_err(|err| match err {
+        EncodeError::OutputFull { .. } => Dropped::TooLarge,
+        EncodeError::BadInput { .. } => Dropped::Corrupt,
+    })
 }
 
 enum FrameResult {
