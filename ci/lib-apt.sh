@@ -84,6 +84,20 @@ fetch_deb() {
     echo "$file"
 }
 
+# fetch_pool_deb POOL_PATH: a .deb by its path in the Debian mirror's pool (cached, like
+# fetch_deb), for packages pinned by file (board/versions.env LIBCAMERA_ARM_DEBS).
+fetch_pool_deb() {
+    local path=$1 cache=${DEB_CACHE:-$REPO_ROOT/out/cache/debs} file
+    file=$cache/$(basename "$path")
+    mkdir -p "$cache"
+    if [ ! -s "$file" ]; then
+        curl -fsS --retry 3 -o "$file.part" "${DEBIAN_MIRROR:-http://deb.debian.org/debian}/${path//+/%2b}" \
+            || { echo "ci: cannot download $path" >&2; rm -f "$file.part"; return 1; }
+        mv "$file.part" "$file"
+    fi
+    echo "$file"
+}
+
 # Rust: nightly is not required; stable builds std from rust-src with RUSTC_BOOTSTRAP=1.
 ensure_rust_src() {
     if ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then

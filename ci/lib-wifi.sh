@@ -36,32 +36,44 @@ wifi_find_library() {
 }
 
 # Copies an armel program and the closure of its NEEDED libraries into ROOT: the program at
-# DEST, the libraries in /lib/arm-linux-gnueabi (where Debian's loader looks), the loader
-# at the path the program asks for. Refuses anything that is not ARMv5TE/ARMv6 code.
-# wifi_install_program SYSROOT ROOT SOURCE DEST
+# DEST, the libraries in LIBDIR (default lib/arm-linux-gnueabi, where Debian's loader looks),
+# the loader at the path the program asks for. SOURCE is a path in SYSROOT, or an absolute
+# path of a program built here against it. Refuses anything that is not ARMv5TE/ARMv6 code.
+# wifi_install_program SYSROOT ROOT SOURCE DEST [LIBDIR]
 wifi_install_program() {
-    local sysroot=$1 root=$2 source=$3 dest=$4 interp lib file queue=() seen=" "
-    install -D -m 0755 "$sysroot/$source" "$root/$dest"
-    interp=$(readelf -l "$sysroot/$source" | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+    local sysroot=$1 root=$2 source=$3 dest=$4 libdir=${5:-lib/arm-linux-gnueabi} interp
+    [ "${source#/}" != "$source" ] || source=$sysroot/$source
+    install -D -m 0755 "$source" "$root/$dest"
+    interp=$(readelf -l "$source" | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
     [ -n "$interp" ] || { echo "ci: $source has no program interpreter" >&2; return 1; }
-    mapfile -t queue < <(wifi_needed "$sysroot/$source")
-    queue+=("$(basename "$interp")")
+    wifi_install_libraries "$sysroot" "$root" "$libdir" "$source" "$(basename "$interp")"
+    if [ "$interp" != "/$libdir/$(basename "$interp")" ]; then
+        mkdir -p "$root$(dirname "$interp")"
+        ln -sfn "arm-linux-gnueabi/$(basename "$interp")" "$root$interp"
+    fi
+}
+
+# Installs into ROOT/LIBDIR the closure of the NEEDED libraries of FILE (a program or a
+# plugin it loads, already in place) and of the further NAMEs, each found in SYSROOT; skips
+# what is there already. wifi_install_libraries SYSROOT ROOT LIBDIR FILE [NAME...]
+wifi_install_libraries() {
+    local sysroot=$1 root=$2 libdir=$3 origin=$4 file lib queue=() seen=" "
+    shift 4
+    mapfile -t queue < <(wifi_needed "$origin")
+    queue+=("$@")
     while [ "${#queue[@]}" -gt 0 ]; do
         lib=${queue[0]}
         queue=("${queue[@]:1}")
         case $seen in *" $lib "*) continue ;; esac
         seen+="$lib "
+        [ -e "$root/$libdir/$lib" ] && continue
         file=$(wifi_find_library "$sysroot" "$lib") \
-            || { echo "ci: $source needs $lib: add the armel package that has it to WIFI_PACKAGES in board/versions.env" >&2; return 1; }
+            || { echo "ci: $(basename "$origin") needs $lib: add the armel package that has it to board/versions.env" >&2; return 1; }
         wifi_check_arm "$file" || return 1
         # Dereferenced: the initramfs gets the file under the name the loader asks for.
-        install -D -m 0755 "$(readlink -f "$file")" "$root/lib/arm-linux-gnueabi/$lib"
+        install -D -m 0755 "$(readlink -f "$file")" "$root/$libdir/$lib"
         mapfile -t -O "${#queue[@]}" queue < <(wifi_needed "$file")
     done
-    if [ "$interp" != "/lib/arm-linux-gnueabi/$(basename "$interp")" ]; then
-        mkdir -p "$root$(dirname "$interp")"
-        ln -sfn "arm-linux-gnueabi/$(basename "$interp")" "$root$interp"
-    fi
 }
 
 wifi_needed() {

@@ -227,7 +227,8 @@ fn camera_status(addr: &str, name: &str) -> Result<serde_json::Value> {
         .ok_or_else(|| format!("/status has no camera {name:?}"))
 }
 
-/// A real V4L2 camera (vivid in emulation) goes through capture and encoding end to end.
+/// A real camera (vivid or a webcam through V4L2, vimc through libcamera, in emulation) goes
+/// through capture and encoding end to end.
 fn check_camera(addr: &str, name: &str, frames: usize, driver: Option<&str>) -> Result<()> {
     let started = Instant::now();
     // (frames published, resolution) at the first poll that saw the V4L2 device in use.
@@ -238,7 +239,9 @@ fn check_camera(addr: &str, name: &str, frames: usize, driver: Option<&str>) -> 
         // while it looks), and that device has published frames of its own: the pool's count
         // and the resolution on /status still describe the test pattern for a moment after
         // the switch.
-        let on_device = camera["source_in_use"].as_str().is_some_and(|source| source.starts_with("v4l2:"));
+        let on_device = camera["source_in_use"]
+            .as_str()
+            .is_some_and(|source| source.starts_with("v4l2:") || source.starts_with("libcamera"));
         let published = camera["frames_published"].as_u64().unwrap_or(0);
         let resolution = camera["resolution"].as_str().unwrap_or("").to_owned();
         if on_device && camera["fault"].is_null() {
@@ -263,8 +266,13 @@ fn check_camera(addr: &str, name: &str, frames: usize, driver: Option<&str>) -> 
         camera["device"]["streaming"]
     );
     if let Some(driver) = driver {
-        if camera["device"]["driver"] != driver {
-            return Err(format!("camera {name} runs on driver {}, not {driver}", camera["device"]["driver"]));
+        // A V4L2 device names its driver; a libcamera camera's id names its pipeline's device.
+        let id = camera["device"]["id"].as_str().unwrap_or("");
+        if camera["device"]["driver"] != driver && !id.contains(driver) {
+            return Err(format!(
+                "camera {name} runs on driver {} (id {id:?}), not {driver}",
+                camera["device"]["driver"]
+            ));
         }
     }
     let before = camera["frames_published"].as_u64().unwrap_or(0);

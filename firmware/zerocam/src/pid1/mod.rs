@@ -18,6 +18,7 @@ mod reaper;
 mod shutdown;
 mod signals;
 mod supervisor;
+pub mod udev_db;
 mod watchdog;
 
 pub use config::SystemConfig;
