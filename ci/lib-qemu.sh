@@ -54,6 +54,39 @@ prepend_test_tools() {
     mcopy -o -i "$slot_a" "$work/initrd" "::/$initrd"
 }
 
+# qemu_add_busybox_tools CARD WORK SCRIPT...: puts /test/busybox (Debian's busybox-static,
+# armel) and the SCRIPTs in front of slot A's initramfs on CARD (prepend_test_tools), for
+# test helpers the card's zerocam.toml starts ([[system.helper]]). WORK holds the pieces.
+qemu_add_busybox_tools() {
+    local card=$1 tools=$2 cache=$REPO_ROOT/out/cache/debs deb
+    shift 2
+    ensure_packages cpio
+    ensure_apt_sources
+    mkdir -p "$cache"
+    deb=$(find "$cache" -maxdepth 1 -name 'busybox-static_*_armel.deb' -print -quit)
+    if [ -z "$deb" ]; then
+        (cd "$cache" && apt-get download -q busybox-static:armel >&2)
+        deb=$(find "$cache" -maxdepth 1 -name 'busybox-static_*_armel.deb' -print -quit)
+    fi
+    [ -n "$deb" ] || { echo "ci: cannot download busybox-static:armel" >&2; return 1; }
+    rm -rf "$tools"
+    mkdir -p "$tools/root/test"
+    dpkg -x "$deb" "$tools/deb"
+    cp "$tools/deb/bin/busybox" "$tools/root/test/busybox"
+    install -m 755 "$@" "$tools/root/test/"
+    prepend_test_tools "$card" "$tools/root" "$tools"
+}
+
+# helper_control PORT COMMAND WHAT: sends COMMAND (one line) to a test helper's control port
+# on the board (forwarded to host PORT) and calls the test's fail unless it answers
+# "ok COMMAND". WHAT names the helper in the failure.
+helper_control() {
+    local answer
+    answer=$(exec 3<>"/dev/tcp/127.0.0.1/$1" && echo "$2" >&3 && timeout 60 cat <&3) ||
+        fail "$3 did not answer '$2'"
+    [ "$(echo "$answer" | tr -d '\r')" = "ok $2" ] || fail "$3 answered '$answer' to '$2'"
+}
+
 # qemu_free_port [PREFERRED]: prints PREFERRED if nothing listens on 127.0.0.1:PREFERRED,
 # else a port the kernel says is free (bind to port 0). QEMU binds it moments later for its
 # port forward; if something takes it in between, QEMU exits and the caller says so.

@@ -16,7 +16,10 @@ Sequence (one boot):
      [camera.libcamera] is either among the controls zerocam set (the camera has it) or
      among those it reported as missing; the metadata libcamera returned with the 30th
      frame is shown, and any control zerocam set that libcamera reports back has the value
-     asked for.
+     asked for;
+  6. the next step stops zerocam and runs the libcamera source's allocation test
+     (tests/no_alloc_per_frame.rs) in the guest: no allocation per frame in the whole
+     process while it streams to 4 readers.
 Exit status 0 only if every check passed.
 """
 
@@ -273,6 +276,15 @@ def main():
                    f"{values[control]} vs {value}")
     counters = camera["dropped"]
     record("no frames dropped as corrupt", counters["corrupt"] == 0, str(counters))
+
+    # 6. The allocation test of this source, against the same camera (zerocam stopped first).
+    poke(args.plug_port)
+    ended = wait_for("the allocation test", 150,
+                     lambda: re.search(r"allocation test exit status (\d+)", guest.serial_text()))
+    text = guest.serial_text()
+    figures = re.search(r"\d+ frames delivered in .* allocations in the whole process", text)
+    record("libcamera source: no allocation per frame (tests/no_alloc_per_frame.rs in the guest)",
+           bool(ended) and ended.group(1) == "0", figures.group(0) if figures else "no result line")
     return 1 if failures else 0
 
 

@@ -14,22 +14,7 @@
 #                               gadget and lease in the serial log and on /status
 
 usb_add_test_tools() {
-    local card=$1 tools=$REPO_ROOT/out/qemu-usb-tools cache=$REPO_ROOT/out/cache/debs deb
-    ensure_packages cpio
-    ensure_apt_sources
-    mkdir -p "$cache"
-    deb=$(find "$cache" -maxdepth 1 -name 'busybox-static_*_armel.deb' -print -quit)
-    if [ -z "$deb" ]; then
-        (cd "$cache" && apt-get download -q busybox-static:armel >&2)
-        deb=$(find "$cache" -maxdepth 1 -name 'busybox-static_*_armel.deb' -print -quit)
-    fi
-    [ -n "$deb" ] || { echo "ci: cannot download busybox-static:armel" >&2; return 1; }
-    rm -rf "$tools"
-    mkdir -p "$tools/root/test"
-    dpkg -x "$deb" "$tools/deb"
-    cp "$tools/deb/bin/busybox" "$tools/root/test/busybox"
-    install -m 755 "$REPO_ROOT"/ci/qemu-usb/*.sh "$tools/root/test/"
-    prepend_test_tools "$card" "$tools/root" "$tools"
+    qemu_add_busybox_tools "$1" "$REPO_ROOT/out/qemu-usb-tools" "$REPO_ROOT"/ci/qemu-usb/*.sh
 }
 
 usb_checks() {

@@ -121,12 +121,7 @@ wifi_wait() {
     fail "wifi: $what: network.wifi is '${line:-no answer}' after $limit s (wanted $want)"
 }
 
-wifi_control() {
-    local answer
-    answer=$(exec 3<>"/dev/tcp/127.0.0.1/$WIFI_CONTROL_PORT" && echo "$1" >&3 && timeout 60 cat <&3) ||
-        fail "wifi: the access point's control port did not answer '$1'"
-    [ "$(echo "$answer" | tr -d '\r')" = "ok $1" ] || fail "wifi: control '$1' answered '$answer'"
-}
+wifi_control() { helper_control "$WIFI_CONTROL_PORT" "$1" "wifi: the access point's control port"; }
 
 wifi_checks() {
     local port=$1 serial=$2 probe=$3 relay="127.0.0.1:${WIFI_RELAY_PORT:-}" line psk body
