@@ -10,12 +10,11 @@ log() { echo "ci: $*" >&2; }
 # A cache key from free text: letters, digits, dots and pluses only.
 key() { echo "$*" | tr -c 'A-Za-z0-9.+\n' '_'; }
 
-# make_root DIR VARIANT PACKAGES [MMDEBSTRAP ARGS...]: one mmdebstrap run into DIR.tmp,
+# make_root DIR VARIANT PACKAGES: one mmdebstrap run into DIR.tmp,
 # renamed when complete, so an interrupted run is never mistaken for a finished root. Older
 # roots of the same kind (DIR's name up to its last '-') go.
 make_root() {
     local dir=$1 variant=$2 packages=$3
-    shift 3
     if [ -d "$dir" ]; then
         return
     fi
@@ -23,7 +22,7 @@ make_root() {
     log "mmdebstrap $variant $LIBCAMERA_SUITE: $packages"
     mmdebstrap --quiet --variant="$variant" --include="$packages" \
         --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
-        --dpkgopt='path-exclude=/usr/share/locale/*' "$@" \
+        --dpkgopt='path-exclude=/usr/share/locale/*' \
         "$LIBCAMERA_SUITE" "$dir.tmp" "$LIBCAMERA_MIRROR" >&2
     mv "$dir.tmp" "$dir"
 }

@@ -47,9 +47,10 @@ wifi_install_program() {
     interp=$(readelf -l "$source" | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
     [ -n "$interp" ] || { echo "ci: $source has no program interpreter" >&2; return 1; }
     wifi_install_libraries "$sysroot" "$root" "$libdir" "$source" "$(basename "$interp")"
+    # A relative link, so that qemu-arm -L ROOT (wifi_run_in_root) resolves it inside ROOT.
     if [ "$interp" != "/$libdir/$(basename "$interp")" ]; then
         mkdir -p "$root$(dirname "$interp")"
-        ln -sfn "arm-linux-gnueabi/$(basename "$interp")" "$root$interp"
+        ln -sfn "$(realpath -m --relative-to="$(dirname "$interp")" "/$libdir/$(basename "$interp")")" "$root$interp"
     fi
 }
 
