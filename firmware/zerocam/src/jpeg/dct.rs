@@ -26,15 +26,10 @@ fn mul(value: i32, constant: i32) -> i32 {
     (value * constant + HALF) >> FRACTION_BITS
 }
 
-/// One 8-point transform over `block[base + k * step] << SHIFT`, k = 0..8, in place.
+/// One 8-point transform of `d`, kept in registers: the passes below load and store.
 #[inline(always)]
-fn transform_8<const SHIFT: u32>(block: &mut [i32; 64], base: usize, step: usize) {
-    let at = |k: usize| base + k * step;
-    let (d0, d1, d2, d3) =
-        (block[at(0)] << SHIFT, block[at(1)] << SHIFT, block[at(2)] << SHIFT, block[at(3)] << SHIFT);
-    let (d4, d5, d6, d7) =
-        (block[at(4)] << SHIFT, block[at(5)] << SHIFT, block[at(6)] << SHIFT, block[at(7)] << SHIFT);
-
+fn transform_8(d: [i32; 8]) -> [i32; 8] {
+    let [d0, d1, d2, d3, d4, d5, d6, d7] = d;
     let sum07 = d0 + d7;
     let diff07 = d0 - d7;
     let sum16 = d1 + d6;
@@ -49,11 +44,7 @@ fn transform_8<const SHIFT: u32>(block: &mut [i32; 64], base: usize, step: usize
     let even_outer_diff = sum07 - sum34;
     let even_inner = sum16 + sum25;
     let even_inner_diff = sum16 - sum25;
-    block[at(0)] = even_outer + even_inner;
-    block[at(4)] = even_outer - even_inner;
     let rotated = mul(even_inner_diff + even_outer_diff, C_0_707);
-    block[at(2)] = even_outer_diff + rotated;
-    block[at(6)] = even_outer_diff - rotated;
 
     // Odd half: the differences, through AAN's shared rotation.
     let odd_a = diff34 + diff25;
@@ -65,21 +56,64 @@ fn transform_8<const SHIFT: u32>(block: &mut [i32; 64], base: usize, step: usize
     let rot_b = mul(odd_b, C_0_707);
     let upper = diff07 + rot_b;
     let lower = diff07 - rot_b;
-    block[at(5)] = lower + rot_a;
-    block[at(3)] = lower - rot_a;
-    block[at(1)] = upper + rot_c;
-    block[at(7)] = upper - rot_c;
+    [
+        even_outer + even_inner,
+        upper + rot_c,
+        even_outer_diff + rotated,
+        lower - rot_a,
+        even_outer - even_inner,
+        lower + rot_a,
+        even_outer_diff - rotated,
+        upper - rot_c,
+    ]
 }
 
-/// Transforms a level-shifted 8x8 block (row-major, values -128..=127) in place.
-/// Output (u, v) equals the orthonormal DCT coefficient times `output_scale(u) * output_scale(v)`.
-pub fn forward_dct(block: &mut [i32; 64]) {
-    for row in 0..8 {
-        transform_8::<INPUT_SHIFT>(block, row * 8, 1);
+/// What the level shift (-128 on every sample) takes off the DC term of one row after the
+/// first pass: only that term depends on a constant added to all eight inputs.
+const LEVEL_SHIFT_ROW_DC: i32 = (8 * 128) << INPUT_SHIFT;
+
+/// Transforms an 8x8 block whose rows of raw samples (0..=255, not level-shifted) `rows(r)`
+/// gives, into `block`. Taking rows from the caller lets the first pass read the picture
+/// itself, so no sample is stored and loaded again, and the level shift costs one
+/// subtraction per row instead of one per sample.
+/// Output (u, v) equals the orthonormal DCT coefficient of the level-shifted block times
+/// `output_scale(u) * output_scale(v)`.
+#[inline(always)]
+pub fn forward_dct_rows(mut rows: impl FnMut(usize) -> [i32; 8], block: &mut [i32; 64]) {
+    // Written out rather than through `array::map`/`from_fn`, which the size-optimised Pi
+    // build leaves as loops over memory: this is the encoder's inner loop.
+    for (row, out) in block.chunks_exact_mut(8).enumerate() {
+        let [d0, d1, d2, d3, d4, d5, d6, d7] = rows(row);
+        let s = INPUT_SHIFT;
+        let transformed =
+            transform_8([d0 << s, d1 << s, d2 << s, d3 << s, d4 << s, d5 << s, d6 << s, d7 << s]);
+        out.copy_from_slice(&transformed);
+        out[0] -= LEVEL_SHIFT_ROW_DC;
     }
     for col in 0..8 {
-        transform_8::<0>(block, col, 8);
+        let at = |k: usize| col + 8 * k;
+        let column = [
+            block[at(0)],
+            block[at(1)],
+            block[at(2)],
+            block[at(3)],
+            block[at(4)],
+            block[at(5)],
+            block[at(6)],
+            block[at(7)],
+        ];
+        let [e0, e1, e2, e3, e4, e5, e6, e7] = transform_8(column);
+        (block[at(0)], block[at(1)], block[at(2)], block[at(3)]) = (e0, e1, e2, e3);
+        (block[at(4)], block[at(5)], block[at(6)], block[at(7)]) = (e4, e5, e6, e7);
     }
+}
+
+/// Transforms a level-shifted 8x8 block (row-major, values -128..=127) in place, as
+/// [`forward_dct_rows`] does.
+#[cfg(test)]
+pub fn forward_dct(block: &mut [i32; 64]) {
+    let samples = *block;
+    forward_dct_rows(|row| std::array::from_fn(|col| samples[row * 8 + col] + 128), block);
 }
 
 /// The factor by which [`forward_dct`] inflates coefficient index `k` (0..8) along one axis,

@@ -4,7 +4,6 @@
 use std::cell::RefCell;
 
 use super::bit_writer::BitWriter;
-use super::dct::forward_dct;
 use super::error::EncodeError;
 use super::headers::{self, ByteWriter, HuffmanTables, LUMA_TABLES};
 use super::huffman::{encode_block, CountingCoder, HuffmanTable, SymbolCounts};
@@ -160,8 +159,7 @@ impl JpegEncoder {
                         let y0 = (mcu_row * component.vertical + block_row) * 8;
                         for block_column in 0..component.horizontal {
                             let x0 = (mcu_column * component.horizontal + block_column) * 8;
-                            component.grid.load_block(x0, y0, &mut block);
-                            forward_dct(&mut block);
+                            component.grid.transform_block(x0, y0, &mut block);
                             let nonzero_ac = quant.quantise(&block, &mut quantised);
                             encode_block(&mut bits, &quantised, nonzero_ac, previous_dc, dc, ac);
                         }

@@ -5,6 +5,7 @@
 //! when components are interleaved), and the row stride. Encoding then never needs to know
 //! which format it is reading.
 
+use super::dct;
 use super::error::{EncodeError, InputProblem, PlaneName};
 use super::headers::{CHROMA_TABLES, LUMA_TABLES};
 
@@ -204,62 +205,71 @@ impl<'a> SampleGrid<'a> {
         }
     }
 
-    /// Reads the 8x8 block whose top-left sample is (x0, y0), level-shifted to -128..=127.
-    /// Parts outside the grid repeat the last column/row, which keeps edge blocks smooth
-    /// and so cheap to code.
+    /// Reads the 8x8 block whose top-left sample is (x0, y0) and transforms it into
+    /// `block` (see [`dct::forward_dct_rows`]). Parts outside the grid repeat the last
+    /// column/row, which keeps edge blocks smooth and so cheap to code.
     #[inline]
-    pub fn load_block(&self, x0: usize, y0: usize, block: &mut [i32; 64]) {
+    pub fn transform_block(&self, x0: usize, y0: usize, block: &mut [i32; 64]) {
         if x0 + 8 <= self.width {
             match (self.step, self.paired_rows) {
-                (1, None) if y0 + 8 <= self.height => return self.load_inside::<1>(x0, y0, block),
-                (2, None) if y0 + 8 <= self.height => return self.load_inside::<2>(x0, y0, block),
-                (4, None) if y0 + 8 <= self.height => return self.load_inside::<4>(x0, y0, block),
+                (1, None) if y0 + 8 <= self.height => {
+                    return dct::forward_dct_rows(|row| self.row_inside::<1>(x0, y0 + row), block)
+                }
+                (2, None) if y0 + 8 <= self.height => {
+                    return dct::forward_dct_rows(|row| self.row_inside::<2>(x0, y0 + row), block)
+                }
+                (4, None) if y0 + 8 <= self.height => {
+                    return dct::forward_dct_rows(|row| self.row_inside::<4>(x0, y0 + row), block)
+                }
                 // Both source rows of all 8 grid rows exist.
                 (4, Some(pairs)) if 2 * (y0 + 8) <= pairs.source_rows => {
-                    return self.load_inside_paired::<4>(x0, y0, pairs.source_stride, block)
+                    return dct::forward_dct_rows(
+                        |row| self.row_inside_paired::<4>(x0, y0 + row, pairs.source_stride),
+                        block,
+                    )
                 }
                 _ => {}
             }
         }
-        self.load_clamped(x0, y0, block);
+        let mut samples = [0i32; 64];
+        self.load_clamped(x0, y0, &mut samples);
+        dct::forward_dct_rows(
+            |row| {
+                let mut values = [0; 8];
+                values.copy_from_slice(&samples[row * 8..row * 8 + 8]);
+                values
+            },
+            block,
+        );
     }
 
     /// Averages two rows; the rounding bias alternates by column (as libjpeg's downsampler
     /// does) so the average does not drift upwards by a quarter step.
     #[inline(always)]
     fn average(upper: u8, lower: u8, col: usize) -> i32 {
-        ((i32::from(upper) + i32::from(lower) + (col & 1) as i32) >> 1) - 128
+        (i32::from(upper) + i32::from(lower) + (col & 1) as i32) >> 1
     }
 
+    /// Grid row `y` from column `x0` on, each sample the average of its two source rows.
     #[inline(always)]
-    fn load_inside_paired<const STEP: usize>(
-        &self,
-        x0: usize,
-        y0: usize,
-        source_stride: usize,
-        block: &mut [i32; 64],
-    ) {
-        for (row, out) in block.chunks_exact_mut(8).enumerate() {
-            let begin = self.start + (y0 + row) * self.stride + x0 * STEP;
-            let upper = &self.data[begin..begin + 7 * STEP + 1];
-            let lower = &self.data[begin + source_stride..begin + source_stride + 7 * STEP + 1];
-            for (col, value) in out.iter_mut().enumerate() {
-                *value = Self::average(upper[col * STEP], lower[col * STEP], col);
-            }
-        }
+    fn row_inside_paired<const STEP: usize>(&self, x0: usize, y: usize, source_stride: usize) -> [i32; 8] {
+        let begin = self.start + y * self.stride + x0 * STEP;
+        let upper = &self.data[begin..begin + 7 * STEP + 1];
+        let lower = &self.data[begin + source_stride..begin + source_stride + 7 * STEP + 1];
+        let pair = |col: usize| Self::average(upper[col * STEP], lower[col * STEP], col);
+        [pair(0), pair(1), pair(2), pair(3), pair(4), pair(5), pair(6), pair(7)]
     }
 
+    /// Eight samples of grid row `y` from column `x0` on; one bounds check for all of them.
     #[inline(always)]
-    fn load_inside<const STEP: usize>(&self, x0: usize, y0: usize, block: &mut [i32; 64]) {
-        for (row, out) in block.chunks_exact_mut(8).enumerate() {
-            let begin = self.start + (y0 + row) * self.stride + x0 * STEP;
-            let samples = &self.data[begin..begin + 7 * STEP + 1];
-            for (col, value) in out.iter_mut().enumerate() {
-                *value = i32::from(samples[col * STEP]) - 128;
-            }
-        }
+    fn row_inside<const STEP: usize>(&self, x0: usize, y: usize) -> [i32; 8] {
+        let begin = self.start + y * self.stride + x0 * STEP;
+        let samples = &self.data[begin..begin + 7 * STEP + 1];
+        let at = |col: usize| i32::from(samples[col * STEP]);
+        [at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7)]
     }
 
+    /// The general case: raw samples with the edges repeated.
     fn load_clamped(&self, x0: usize, y0: usize, block: &mut [i32; 64]) {
         let mut offsets = [0usize; 8];
         for (col, offset) in offsets.iter_mut().enumerate() {
@@ -271,7 +281,7 @@ impl<'a> SampleGrid<'a> {
             match self.paired_rows {
                 None => {
                     for (value, offset) in out.iter_mut().zip(offsets) {
-                        *value = i32::from(self.data[begin + offset]) - 128;
+                        *value = i32::from(self.data[begin + offset]);
                     }
                 }
                 Some(pairs) => {
