@@ -60,9 +60,9 @@ fn scale_down(magnitude: u32, reciprocal: i32) -> i32 {
 
 /// `value / step`, rounded to nearest, via the step's reciprocal, sign and all: one SMULL
 /// and one add with a shifted operand. Exact ties round up (-2.5 to -2) where libjpeg
-/// rounds them away from zero. Ties need the divisor to be rational, which only the four
-/// positions with both frequencies 0 or 4 are, and even there they come once in 32 steps'
-/// worth of values; no SSIM figure moved (`ci/bench-jpeg-size`).
+/// rounds them away from zero. A tie needs a rational divisor, which only the three AC
+/// positions whose frequencies are both 0 or 4 have, and then a value that is an exact odd
+/// multiple of half a step; no SSIM figure moved (`ci/bench-jpeg-size`).
 #[inline(always)]
 fn scale_signed(value: i32, reciprocal: i32) -> i32 {
     let product = i64::from(value) * i64::from(reciprocal);
