@@ -116,7 +116,7 @@ pub fn forward_dct(block: &mut [i32; 64]) {
     forward_dct_rows(|row| std::array::from_fn(|col| samples[row * 8 + col] + 128), block);
 }
 
-/// The factor by which [`forward_dct`] inflates coefficient index `k` (0..8) along one axis,
+/// The factor by which [`forward_dct_rows`] inflates coefficient index `k` (0..8) along one axis,
 /// relative to the orthonormal DCT: `√8 * aan(k)`, where AAN's own scale is 1 for k = 0 and
 /// `cos(kπ/16) * √2` otherwise, times the share of the input pre-scaling each axis carries.
 pub fn output_scale(k: usize) -> f64 {

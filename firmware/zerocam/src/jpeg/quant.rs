@@ -88,7 +88,7 @@ impl QuantTable {
         QuantTable { zigzag, reciprocal, clamps_ac }
     }
 
-    /// Quantises the output of [`dct::forward_dct`] into zig-zag order. Returns a bit mask
+    /// Quantises the output of [`dct::forward_dct_rows`] into zig-zag order. Returns a bit mask
     /// with bit k set when AC coefficient k (zig-zag position, 1..64) is non-zero, so the
     /// entropy coder can jump straight from one non-zero coefficient to the next.
     #[inline]
